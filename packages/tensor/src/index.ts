@@ -89,7 +89,7 @@ export {
 } from "./registry.js";
 export type { RegisterOptions } from "./registry.js";
 
-export { memory, scope, scopeAsync, keep, isKept, dispose, trackGraphNode } from "./memory.js";
+export { memory, scope, scopeAsync, keep, isKept, dispose, trackGraphNode, untracked } from "./memory.js";
 export type { MemoryInfo, AsyncScope, ScopedGraphNode } from "./memory.js";
 
 export { Generator, manualSeed, defaultGenerator, seedFrom } from "./random.js";

@@ -122,10 +122,26 @@ interface Frame {
 const frames: Frame[] = [];
 const keptMarker = new WeakSet<object>();
 
+let trackingSuspended = 0;
+
 /** Called for every new tensor handle: the innermost scope will dispose it. */
 export function trackTensor(t: Disposable): void {
+  if (trackingSuspended > 0) return;
   const frame = frames[frames.length - 1];
   if (frame) frame.tensors.push(t);
+}
+
+/**
+ * Runs `fn` without registering new tensors in the enclosing scope (their owner disposes
+ * them explicitly, e.g. tensors saved by autograd for backward).
+ */
+export function untracked<T>(fn: () => T): T {
+  trackingSuspended++;
+  try {
+    return fn();
+  } finally {
+    trackingSuspended--;
+  }
 }
 
 /** Called by the autograd engine for every node it records. */

@@ -373,7 +373,14 @@ function rebaseAfterInplace(target: Tensor, base: Tensor | null, result: Tensor)
 export function inplaceBinary(target: Tensor, op: BinaryOp, other: TensorOrScalar, alpha: number | undefined, name: string): void {
   const otherTensor = other instanceof Tensor ? other : null;
   if (needsGrad(target, otherTensor) || (target._base?.requiresGrad && getAutogradEngine()?.isGradEnabled())) {
-    inplace(target, (self) => (op === "add" ? add(self, other, alpha) : op === "sub" ? sub(self, other, alpha) : binary(op, self, other)), name);
+    inplace(
+      target,
+      (self) => {
+        const operand = other === target ? self : other;
+        return op === "add" ? add(self, operand, alpha) : op === "sub" ? sub(self, operand, alpha) : binary(op, self, operand);
+      },
+      name,
+    );
     return;
   }
   target._check(name);

@@ -177,6 +177,51 @@ export interface FastKernels {
   cumsum?(x: View, dim: number, out: View): void;
   /** Stable sort along dim; `indices` int64. NaN sorts as the largest value. */
   sort?(x: View, dim: number, descending: boolean, values: View, indices: View): void;
+  /**
+   * Fused optimizer updates, in place, over contiguous views of one dtype and shape; the math is
+   * that of `sgdStep_` / `adamStep_` / `rmspropStep_` in @trek/tensor (see their decompositions).
+   */
+  sgdStep?(param: View, grad: View, momentumBuffer: View | null, hyper: SgdHyper): void;
+  adamStep?(param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, hyper: AdamHyper): void;
+  rmspropStep?(param: View, grad: View, squareAvg: View, momentumBuffer: View | null, gradAvg: View | null, hyper: RmspropHyper): void;
+}
+
+/** Hyperparameters of one SGD step. */
+export interface SgdHyper {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly maximize: boolean;
+  /** True on the first step: the momentum buffer is initialised with the gradient. */
+  readonly firstStep: boolean;
+}
+
+/** Hyperparameters of one Adam/AdamW step. */
+export interface AdamHyper {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** AdamW: decay the weights directly instead of adding weightDecay·param to the gradient. */
+  readonly decoupledWeightDecay: boolean;
+  readonly amsgrad: boolean;
+  readonly maximize: boolean;
+  /** The step number, from 1 (bias correction). */
+  readonly step: number;
+}
+
+/** Hyperparameters of one RMSprop step. */
+export interface RmspropHyper {
+  readonly lr: number;
+  readonly alpha: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly centered: boolean;
+  readonly maximize: boolean;
 }
 
 /**

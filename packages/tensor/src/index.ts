@@ -73,7 +73,11 @@ export type {
   FastKernels,
   Conv2dParams,
   Pool2dParams,
+  SgdHyper,
+  AdamHyper,
+  RmspropHyper,
 } from "./backend.js";
+export { sgdStep_, adamStep_, rmspropStep_ } from "./ops/optimizer.js";
 
 export {
   registerBackend,

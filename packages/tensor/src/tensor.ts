@@ -51,15 +51,33 @@ export class Tensor implements View {
   _base: Tensor | null = null;
   private _disposed = false;
 
-  /** @internal Use the creation functions instead. */
-  constructor(storage: Storage, dtype: DType, shape: readonly number[], strides: readonly number[], offset: number) {
-    this._storage = storage;
-    this.dtype = dtype;
-    this.shape = shape;
-    this.strides = strides;
-    this.offset = offset;
+  /**
+   * `new Tensor(source)` creates another handle on `source`'s memory (same view, no copy, no
+   * autograd history) — the way subclasses such as `Parameter` wrap a tensor. The other
+   * signature is internal; use the creation functions (`tensor`, `zeros`, …) instead.
+   */
+  constructor(source: Tensor);
+  /** @internal */
+  constructor(storage: Storage, dtype: DType, shape: readonly number[], strides: readonly number[], offset: number);
+  constructor(storageOrSource: Storage | Tensor, dtype?: DType, shape?: readonly number[], strides?: readonly number[], offset?: number) {
+    if (storageOrSource instanceof Tensor) {
+      const source = storageOrSource;
+      source._check("new Tensor(source)");
+      source._storage.retain();
+      this._storage = source._storage;
+      this.dtype = source.dtype;
+      this.shape = source.shape;
+      this.strides = source.strides;
+      this.offset = source.offset;
+    } else {
+      this._storage = storageOrSource;
+      this.dtype = dtype!;
+      this.shape = shape!;
+      this.strides = strides!;
+      this.offset = offset!;
+    }
     countTensorCreated();
-    finalizer.register(this, storage, this);
+    finalizer.register(this, this._storage, this);
     trackTensor(this);
   }
 
@@ -198,6 +216,32 @@ export class Tensor implements View {
     return viewOf(this, this.shape, this.strides, this.offset, false);
   }
 
+  /**
+   * Makes this tensor a handle on `source`'s memory and view (dtype, shape too), like PyTorch's
+   * `set_`. Used to move or convert parameters in place so that references to them stay valid.
+   */
+  set_(source: Tensor): this {
+    this._check("set_");
+    source._check("set_");
+    const engine = getAutogradEngine();
+    if (engine?.isGradEnabled() && this.requiresGrad && this.isLeaf) {
+      throw new Error("set_: a leaf tensor that requires grad cannot be replaced while recording; wrap it in noGrad()");
+    }
+    source._storage.retain();
+    this._storage.release();
+    finalizer.unregister(this);
+    const self = this as { -readonly [K in "dtype" | "shape" | "strides" | "offset"]: Tensor[K] };
+    this._storage = source._storage;
+    self.dtype = source.dtype;
+    self.shape = source.shape;
+    self.strides = source.strides;
+    self.offset = source.offset;
+    this._base = source._base;
+    this._storage.version++;
+    finalizer.register(this, this._storage, this);
+    return this;
+  }
+
   /** Cuts this tensor from the graph in place. */
   detach_(): this {
     this.gradFn = null;
@@ -270,13 +314,13 @@ export class Tensor implements View {
     return C.toNested(this, this.dataSync());
   }
 
-  /** The value of a one-element tensor. */
-  async item(): Promise<number | boolean> {
+  /** The value of a one-element tensor (bool tensors give 1 or 0). */
+  async item(): Promise<number> {
     this._checkItem();
     return C.scalarOf(this.dtype, await this.data());
   }
 
-  itemSync(): number | boolean {
+  itemSync(): number {
     this._checkItem();
     return C.scalarOf(this.dtype, this.dataSync());
   }
@@ -590,7 +634,7 @@ export class Tensor implements View {
   allclose(other: Tensor, rtol = 1e-5, atol = 1e-8, equalNan = false): boolean {
     const close = E.isclose(this, other, rtol, atol, equalNan);
     const result = R.all(close);
-    const value = result.itemSync() as boolean;
+    const value = result.itemSync() === 1;
     close.dispose();
     result.dispose();
     return value;

@@ -123,9 +123,8 @@ export function toNested(t: Tensor, data: DataArray): unknown {
   return build(0);
 }
 
-export function scalarOf(dtype: DType, data: DataArray): number | boolean {
+export function scalarOf(_dtype: DType, data: DataArray): number {
   const v = data[0]!;
-  if (dtype === "bool") return v !== 0;
   return typeof v === "bigint" ? Number(v) : v;
 }
 

@@ -78,6 +78,7 @@ export type {
   RmspropHyper,
 } from "./backend.js";
 export { sgdStep_, adamStep_, rmspropStep_ } from "./ops/optimizer.js";
+export { withoutRecording } from "./ops/no-record.js";
 
 export {
   registerBackend,

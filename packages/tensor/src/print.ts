@@ -53,7 +53,9 @@ export function formatTensor(t: Printable, data: DataArray): string {
   if (isBool) format = (v) => (v ? "True" : "False");
   else if (isFloatingPoint(t.dtype)) format = floatFormatter(sample.map(Number));
   else format = (v) => String(v);
-  const width = Math.max(1, ...sample.map((v) => format(v).length));
+  // Like PyTorch, only finite values set the column width (nan/inf are not padded for).
+  const finite = sample.filter((v) => typeof v === "bigint" || Number.isFinite(v));
+  const width = Math.max(1, ...finite.map((v) => format(v).length));
   const pad = (v: number | bigint): string => format(v).padStart(width);
   const prefix = "tensor(";
   let body: string;
@@ -105,7 +107,7 @@ function formatDims(
   const elided = summarize && n > 2 * EDGE_ITEMS;
   const indices = elided ? [...range(0, EDGE_ITEMS), -1, ...range(n - EDGE_ITEMS, n)] : range(0, n);
   if (dim === shape.length - 1) {
-    const items = indices.map((i) => (i < 0 ? "..." : pad(data[offset + i]!)));
+    const items = indices.map((i) => (i < 0 ? " ..." : pad(data[offset + i]!)));
     // Wrap long rows the way PyTorch does.
     const lines: string[] = [];
     let line = "";

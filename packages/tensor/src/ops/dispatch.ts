@@ -2,7 +2,7 @@
 import type { Backend, View } from "../backend.js";
 import type { DType } from "../dtype.js";
 import { encodeValue, storageArrayType } from "../dtype.js";
-import { DTypeError, DeviceError } from "../errors.js";
+import { DTypeError, DeviceError, DisposedError, IndexError, ShapeError } from "../errors.js";
 import { broadcastStrides, formatShape, shapesEqual, type Shape } from "../shape.js";
 import { Tensor, emptyTensor } from "../tensor.js";
 import { withoutRecording } from "./no-record.js";
@@ -33,7 +33,10 @@ export function broadcastView(t: Tensor, shape: Shape): View {
 
 /** Re-throws a backend failure with the op, backend, dtypes and shapes named. */
 export function backendFailure(op: string, backend: Backend, err: unknown, ...views: (View | null | undefined)[]): never {
-  if (err instanceof DTypeError || err instanceof DeviceError) throw err;
+  // Errors of the tensor layer already name what went wrong.
+  if (err instanceof DTypeError || err instanceof DeviceError || err instanceof DisposedError || err instanceof IndexError || err instanceof ShapeError) {
+    throw err;
+  }
   const reason = err instanceof Error ? err.message : String(err);
   const described = views
     .filter((v): v is View => v != null)

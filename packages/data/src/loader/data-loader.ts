@@ -75,6 +75,7 @@ export class DataLoader<S = unknown, B = Collated<S>> implements AsyncIterable<B
     this.userCollate = options.collateFn && options.collateFn !== (defaultCollate as unknown) ? (options.collateFn as CollateFn<unknown, unknown>) : null;
     this.collateFn = (options.collateFn ?? defaultCollate) as CollateFn<S, B>;
     this.workerSpec = options.worker;
+    if (options.worker && isModuleSpec(options.worker)) moduleUrl(options.worker.module, "worker.module");
     this.workerSetup = (options.workerSetup ?? []).map((m) => moduleUrl(m, "workerSetup"));
     if (iterable) {
       this.sampler = null;

@@ -49,6 +49,8 @@ abstract class WorkerIteratorBase<B> implements AsyncIterableIterator<B> {
         await this.close(false);
         return { value: undefined, done: true };
       }
+      // The timeout counts from when the worker is running, not from thread start-up.
+      if (this.plan.timeout > 0) await this.lease.pool.ready(item.workerId);
       const reply = await withTimeout(item.reply, this.plan.timeout, () => `batch ${item.batchIndex} from worker ${item.workerId}`);
       if (reply.type === "error") throw workerFailure(reply.error, item.workerId, item.batchIndex);
       if (reply.type === "done") return this.next();
@@ -188,6 +190,7 @@ export class WorkerStreamIterator<B> extends WorkerIteratorBase<B> {
       const workerId = this.active[position]!;
       this.topUp(workerId);
       const reply = this.queues[workerId]!.shift()!;
+      if (this.plan.timeout > 0) await this.pool.ready(workerId);
       const result = await withTimeout(reply, this.plan.timeout, () => `the next batch from worker ${workerId}`);
       if (result.type === "done") {
         // This worker's stream has ended; its other requests will answer "done" too.

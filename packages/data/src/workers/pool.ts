@@ -48,6 +48,8 @@ export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly exited: Promise<void>[] = [];
   private readonly waiters = new Map<number, Waiter>();
+  private readonly readyWaiters: { resolve(): void; reject(error: Error): void }[][] = [];
+  private readonly isReady: boolean[] = [];
   private nextTaskId = 1;
   private aliveCount = 0;
   private failure: Error | null = null;
@@ -79,6 +81,8 @@ export class WorkerPool {
           });
         }),
       );
+      this.readyWaiters.push([]);
+      this.isReady.push(false);
       worker.on("message", (message: WorkerToMain) => this.onMessage(id, message));
       worker.on("error", (error) => {
         this.fail(new DataLoaderError(`DataLoader worker ${id} crashed: ${error.message}`, { workerId: id, cause: error }));
@@ -95,6 +99,13 @@ export class WorkerPool {
   /** Whether a worker failed (the pool then only rejects). */
   get failed(): boolean {
     return this.failure !== null;
+  }
+
+  /** Resolves once worker `workerId` has built its dataset (rejects if the pool fails first). */
+  ready(workerId: number): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.isReady[workerId]) return Promise.resolve();
+    return new Promise((resolve, reject) => this.readyWaiters[workerId]!.push({ resolve, reject }));
   }
 
   /** Sends a request to worker `workerId`; resolves with its reply. */
@@ -131,7 +142,11 @@ export class WorkerPool {
   }
 
   private onMessage(workerId: number, message: WorkerToMain): void {
-    if (message.type === "ready") return;
+    if (message.type === "ready") {
+      this.isReady[workerId] = true;
+      for (const w of this.readyWaiters[workerId]!.splice(0)) w.resolve();
+      return;
+    }
     if (message.type === "init-error") {
       const { error } = message;
       this.fail(
@@ -155,6 +170,7 @@ export class WorkerPool {
     const waiting = [...this.waiters.values()];
     this.waiters.clear();
     for (const w of waiting) w.reject(this.failure ?? error);
+    for (const list of this.readyWaiters) for (const w of list.splice(0)) w.reject(this.failure ?? error);
   }
 }
 

@@ -4,7 +4,7 @@ import { CsvFormatError } from "../errors.js";
 import { getWorkerInfo } from "../workers/context.js";
 import type { WorkerDatasetSpec } from "../workers/spec.js";
 import type { CsvOptions } from "./csv-options.js";
-import { csvRecords } from "./csv-records.js";
+import { RecordError, csvRecords, lineOfRecord } from "./csv-records.js";
 import { parseNumber, selectColumns } from "./csv-table.js";
 
 /** One row: column name → number (for numeric-looking fields) or string. */
@@ -30,8 +30,10 @@ export class CsvIterableDataset extends IterableDataset<CsvRow> {
     let names: string[] | undefined = Array.isArray(options.header) ? options.header.slice() : undefined;
     const useHeaderLine = options.header === undefined || options.header === true;
     let selected: number[] | undefined;
+    let record = -1;
     let row = 0;
-    for await (const { fields, line } of csvRecords(file, options)) {
+    for await (const fields of csvRecords(file, options)) {
+      record++;
       if (!selected) {
         if (useHeaderLine && !names) {
           names = fields.map((f) => f.trim());
@@ -43,26 +45,39 @@ export class CsvIterableDataset extends IterableDataset<CsvRow> {
       const mine = !worker || row % worker.numWorkers === worker.id;
       row++;
       if (!mine) continue;
-      const out: CsvRow = {};
-      for (const j of selected) {
-        const name = names![j]!;
-        const text = fields[j]!;
-        const forced = options.types?.[name];
-        if (forced === "string") {
-          out[name] = text;
-          continue;
-        }
-        const value = parseNumber(text);
-        if (value === undefined && forced === "number") {
-          throw new CsvFormatError(`${file}:${line}: column "${name}" expects a number, got ${JSON.stringify(text)}`, file, line);
-        }
-        if (value !== undefined && Number.isNaN(value) && !options.allowMissing && forced === "number") {
-          throw new CsvFormatError(`${file}:${line}: numeric column "${name}" has a missing value; pass allowMissing: true`, file, line);
-        }
-        out[name] = value === undefined || (Number.isNaN(value) && !options.allowMissing) ? text : value;
+      let out: CsvRow;
+      try {
+        out = this.convert(fields, names!, selected, record);
+      } catch (err) {
+        if (!(err instanceof RecordError)) throw err;
+        const line = await lineOfRecord(file, options, err.recordIndex);
+        throw new CsvFormatError(err.describe(line === undefined ? file : `${file}:${line}`), file, line);
       }
       yield out;
     }
+  }
+
+  private convert(fields: string[], names: string[], selected: number[], record: number): CsvRow {
+    const { options } = this;
+    const out: CsvRow = {};
+    for (const j of selected) {
+      const name = names[j]!;
+      const text = fields[j]!;
+      const forced = options.types?.[name];
+      if (forced === "string") {
+        out[name] = text;
+        continue;
+      }
+      const value = parseNumber(text);
+      if (forced === "number") {
+        if (value === undefined) throw new RecordError(record, (where) => `${where}: column "${name}" expects a number, got ${JSON.stringify(text)}`);
+        if (Number.isNaN(value) && !options.allowMissing) {
+          throw new RecordError(record, (where) => `${where}: numeric column "${name}" has a missing value; pass allowMissing: true`);
+        }
+      }
+      out[name] = value === undefined || (Number.isNaN(value) && !options.allowMissing) ? text : value;
+    }
+    return out;
   }
 
   /** Workers rebuild it from @trek/data itself (file path and options are plain data). */

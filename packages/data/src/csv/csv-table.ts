@@ -2,7 +2,7 @@
 import { tensor, type DType, type Tensor } from "@trek/tensor";
 import { CsvFormatError } from "../errors.js";
 import type { CsvOptions } from "./csv-options.js";
-import { csvRecords } from "./csv-records.js";
+import { RecordError, csvRecords, withLineNumbers } from "./csv-records.js";
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const MISSING = /^(|nan|NaN|NA|N\/A|null)$/;
@@ -20,13 +20,12 @@ class ColumnBuilder {
   numbers: Float64Array | null = new Float64Array(1024);
   strings: string[] | null = null;
   length = 0;
-  firstMissingLine: number | undefined;
+  firstMissingRecord: number | undefined;
   firstMissingText = "";
 
   constructor(
     readonly name: string,
     readonly forced: "number" | "string" | undefined,
-    readonly file: string,
   ) {
     if (forced === "string") {
       this.numbers = null;
@@ -34,7 +33,8 @@ class ColumnBuilder {
     }
   }
 
-  push(text: string, line: number): void {
+  /** Appends the field of record `record` (0-based, header included; for error messages). */
+  push(text: string, record: number): void {
     if (this.strings) {
       this.strings.push(text);
       this.length++;
@@ -43,7 +43,7 @@ class ColumnBuilder {
     const value = parseNumber(text);
     if (value === undefined) {
       if (this.forced === "number") {
-        throw new CsvFormatError(`${this.file}:${line}: column "${this.name}" expects a number, got ${JSON.stringify(text)}`, this.file, line);
+        throw new RecordError(record, (where) => `${where}: column "${this.name}" expects a number, got ${JSON.stringify(text)}`);
       }
       // Becomes a text column: earlier numbers are kept as their decimal text.
       const numbers = this.numbers!;
@@ -53,8 +53,8 @@ class ColumnBuilder {
       this.length++;
       return;
     }
-    if (Number.isNaN(value) && this.firstMissingLine === undefined) {
-      this.firstMissingLine = line;
+    if (Number.isNaN(value) && this.firstMissingRecord === undefined) {
+      this.firstMissingRecord = record;
       this.firstMissingText = text;
     }
     if (this.length === this.numbers!.length) {
@@ -67,12 +67,11 @@ class ColumnBuilder {
 
   finish(allowMissing: boolean): Float64Array | string[] {
     if (this.strings) return this.strings;
-    if (this.firstMissingLine !== undefined && !allowMissing) {
-      throw new CsvFormatError(
-        `${this.file}:${this.firstMissingLine}: numeric column "${this.name}" has a missing value (${JSON.stringify(this.firstMissingText)}); ` +
-          "pass allowMissing: true to read missing values as NaN",
-        this.file,
-        this.firstMissingLine,
+    if (this.firstMissingRecord !== undefined && !allowMissing) {
+      const text = JSON.stringify(this.firstMissingText);
+      throw new RecordError(
+        this.firstMissingRecord,
+        (where) => `${where}: numeric column "${this.name}" has a missing value (${text}); pass allowMissing: true to read missing values as NaN`,
       );
     }
     return this.numbers!.slice(0, this.length);
@@ -143,12 +142,22 @@ export class CsvTable {
  * @example const table = await readCsv("iris.csv", { skipLines: 1, header: false });
  */
 export async function readCsv(file: string, options: CsvOptions = {}): Promise<CsvTable> {
+  return withLineNumbers(file, options, () => readColumns(file, options));
+}
+
+async function readColumns(file: string, options: CsvOptions): Promise<CsvTable> {
   let names: string[] | undefined = Array.isArray(options.header) ? options.header.slice() : undefined;
   const useHeaderLine = options.header === undefined || options.header === true;
   let builders: ColumnBuilder[] | undefined;
   let selected: number[] | undefined;
+  let record = -1;
   let rows = 0;
-  for await (const { fields, line } of csvRecords(file, options)) {
+  const start = (): void => {
+    selected = selectColumns(file, names!, options.columns);
+    builders = selected.map((j) => new ColumnBuilder(names![j]!, options.types?.[names![j]!]));
+  };
+  for await (const fields of csvRecords(file, options)) {
+    record++;
     if (!builders) {
       if (useHeaderLine && !names) {
         names = fields.map((f) => f.trim());
@@ -156,23 +165,21 @@ export async function readCsv(file: string, options: CsvOptions = {}): Promise<C
       }
       names ??= fields.map((_, j) => String(j));
       if (names.length !== fields.length) {
-        throw new CsvFormatError(`${file}:${line}: expected ${names.length} fields (one per column name), got ${fields.length}`, file, line);
+        throw new RecordError(record, (where) => `${where}: expected ${names!.length} fields (one per column name), got ${fields.length}`);
       }
-      selected = selectColumns(file, names, options.columns);
-      builders = selected.map((j) => new ColumnBuilder(names![j]!, options.types?.[names![j]!], file));
+      start();
     }
-    for (let k = 0; k < selected!.length; k++) builders[k]!.push(fields[selected![k]!]!, line);
+    for (let k = 0; k < selected!.length; k++) builders![k]!.push(fields[selected![k]!]!, record);
     rows++;
   }
   if (!builders) {
     if (!names) throw new CsvFormatError(`${file}: the file has no rows`, file);
-    selected = selectColumns(file, names, options.columns);
-    builders = selected.map((j) => new ColumnBuilder(names![j]!, options.types?.[names![j]!], file));
+    start();
   }
   const allowMissing = options.allowMissing ?? false;
   return new CsvTable(
     selected!.map((j) => names![j]!),
-    builders.map((b) => b.finish(allowMissing)),
+    builders!.map((b) => b.finish(allowMissing)),
     rows,
     file,
   );

@@ -108,6 +108,8 @@ export interface DifferentialSpec {
   readonly fn: (...xs: Tensor[]) => OpOutput;
   /** Multiplies the tolerance (ops that accumulate many terms). */
   readonly toleranceScale?: number;
+  /** Relative tolerance against the largest expected magnitude (sums of many terms), see describeMismatch. */
+  readonly normwise?: boolean;
   /** Also compare the backend with its own primitives-only view (the op has a fast kernel). */
   readonly decomposition?: boolean;
   /**
@@ -132,7 +134,7 @@ function compareAll(
   }
   for (let i = 0; i < expected.length; i++) {
     const tol = ctx.tolerance(spec.op, expected[i]!.dtype, scale);
-    const mismatch = describeMismatch(actual[i]!, expected[i]!, tol);
+    const mismatch = describeMismatch(actual[i]!, expected[i]!, tol, spec.normwise ?? false);
     if (mismatch) failures.push(`${label}, ${expected[i]!.name}: ${mismatch}`);
   }
 }

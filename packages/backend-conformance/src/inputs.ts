@@ -13,9 +13,10 @@ export const LAYOUTS: readonly Layout[] = ["contiguous", "transposed", "strided"
 
 /**
  * Value ranges. Floats are uniform in the range; integers are whole numbers in a small range
- * (non-negative for uint8) so that products and sums stay exact.
+ * (non-negative for uint8) so that products and sums stay exact. "fractional" floats keep away
+ * from integers and halves (where rounding functions jump).
  */
-export type Domain = "any" | "positive" | "unit" | "nonzero" | "exponent" | "wide";
+export type Domain = "any" | "positive" | "unit" | "nonzero" | "exponent" | "wide" | "fractional";
 
 export type HostValue = number | bigint | boolean;
 
@@ -67,6 +68,8 @@ function floatRange(domain: Domain): [number, number] {
       return [-2, 2];
     case "wide":
       return [-30, 30];
+    case "fractional":
+      return [-3, 3];
   }
 }
 
@@ -84,12 +87,20 @@ function intRange(domain: Domain, dtype: DType): [number, number] {
       return [1, 9];
     case "exponent":
       return [0, 3];
+    case "fractional":
+      return unsigned ? [0, 9] : [-9, 9];
   }
 }
 
 /** One random value of a dtype in a domain. */
 export function randomValue(dtype: DType, domain: Domain, rng: Generator): HostValue {
   if (dtype === "bool") return rng.nextDouble() < 0.5;
+  if (isFloatingPoint(dtype) && domain === "fractional") {
+    // Away from integers and halves, where floor/ceil/round/trunc jump.
+    const whole = -3 + Math.floor(6 * rng.nextDouble());
+    const fraction = 0.1 + 0.3 * rng.nextDouble();
+    return whole + (rng.nextDouble() < 0.5 ? fraction : 1 - fraction);
+  }
   if (isFloatingPoint(dtype)) {
     const [lo, hi] = floatRange(domain);
     const magnitude = lo + (hi - lo) * rng.nextDouble();

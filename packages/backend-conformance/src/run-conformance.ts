@@ -13,6 +13,7 @@ import { kernelNames, registerForRun, type Registration } from "./devices.js";
 import { resolveTolerance, type ConformanceOptions } from "./options.js";
 import { seededGenerator, type CaseContext } from "./harness.js";
 import { allCases, coverageGaps } from "./suite.js";
+import { gradientMode } from "./cases/gradients.js";
 
 const DEFAULT_SEED = 1234;
 
@@ -76,7 +77,7 @@ export function runConformance(factory: () => Backend, options: ConformanceOptio
       rng: (id) => seededGenerator(seed, id),
       tolerance: (op, dtype, scale) => resolveTolerance(options, op, dtype, scale),
     };
-    const cases = allCases(ctx);
+    const cases = allCases();
     const ids = new Set(cases.map((c) => c.id));
 
     const byFamily = new Map<string, Case[]>();
@@ -121,10 +122,14 @@ export function runConformance(factory: () => Backend, options: ConformanceOptio
         }
         const kernels = kernelNames(instance);
         const notes = [
-          `Device: "${device}"; oracle: the CPU backend ("cpu").`,
+          `Device: "${device}"; oracle: the CPU backend ("cpu"); golden values: PyTorch fixtures and analytic results.`,
           kernels.length
             ? `Fast kernels: ${kernels.join(", ")}. Each is also checked against its decomposition into primitives on this backend.`
             : "No fast kernels: every op runs its decomposition into primitives.",
+          gradientMode(ctx) === "gradcheck"
+            ? "Gradients: float64 by gradcheck (central finite differences) on this backend; float32 by comparing its analytic gradients with the CPU backend's."
+            : "Gradients: this backend cannot read synchronously, which gradcheck needs, so its analytic gradients are compared with the CPU backend's in float32 and float64.",
+          "Every case also checks that memory() returns to its starting storage and byte counts.",
         ];
         const table = recorder.markdown(name, notes, `TREK_WRITE_COVERAGE=1 npx vitest run <this conformance test file>`);
         if (!options.coverageFile) return;

@@ -11,7 +11,7 @@ import {
   float32ToFloat16Bits,
 } from "@trek/tensor";
 import { forEachRow, isContiguous, numelOf } from "./strided.js";
-import { erf, floorMod, roundHalfEven } from "./math.js";
+import { erf, floorMod, powIeee, roundHalfEven } from "./math.js";
 
 type NumArray = { [i: number]: number; length: number };
 type BigArray = { [i: number]: bigint; length: number };
@@ -76,7 +76,8 @@ const UNARY_ROWS: Record<UnaryOp, Row2> = {
   neg: (n, x, xi, xs, o, oi, os) => { for (let k = 0; k < n; k++, xi += xs, oi += os) o[oi] = -x[xi]!; },
   abs: (n, x, xi, xs, o, oi, os) => { for (let k = 0; k < n; k++, xi += xs, oi += os) o[oi] = Math.abs(x[xi]!); },
   sign: (n, x, xi, xs, o, oi, os) => {
-    for (let k = 0; k < n; k++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v; }
+    // sign(NaN) is 0, as in PyTorch.
+    for (let k = 0; k < n; k++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? 1 : v < 0 ? -1 : 0; }
   },
   exp: (n, x, xi, xs, o, oi, os) => { for (let k = 0; k < n; k++, xi += xs, oi += os) o[oi] = Math.exp(x[xi]!); },
   expm1: (n, x, xi, xs, o, oi, os) => { for (let k = 0; k < n; k++, xi += xs, oi += os) o[oi] = Math.expm1(x[xi]!); },
@@ -147,7 +148,7 @@ const FLOAT_ROWS: Record<BinaryOp, Row3> = {
   sub: (n, a, ai, as, b, bi, bs, o, oi, os) => { for (let k = 0; k < n; k++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! - b[bi]!; },
   mul: (n, a, ai, as, b, bi, bs, o, oi, os) => { for (let k = 0; k < n; k++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! * b[bi]!; },
   div: (n, a, ai, as, b, bi, bs, o, oi, os) => { for (let k = 0; k < n; k++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! / b[bi]!; },
-  pow: (n, a, ai, as, b, bi, bs, o, oi, os) => { for (let k = 0; k < n; k++, ai += as, bi += bs, oi += os) o[oi] = Math.pow(a[ai]!, b[bi]!); },
+  pow: (n, a, ai, as, b, bi, bs, o, oi, os) => { for (let k = 0; k < n; k++, ai += as, bi += bs, oi += os) o[oi] = powIeee(a[ai]!, b[bi]!); },
   maximum: (n, a, ai, as, b, bi, bs, o, oi, os) => {
     for (let k = 0; k < n; k++, ai += as, bi += bs, oi += os) { const x = a[ai]!; const y = b[bi]!; o[oi] = x > y || x !== x ? x : y; }
   },
@@ -169,6 +170,8 @@ const FLOAT_ROWS: Record<BinaryOp, Row3> = {
 
 /** Integer semantics that differ from floats: floor division and floor remainder, 0 on division by zero. */
 const INT_ROWS: Partial<Record<BinaryOp, Row3>> = {
+  // Products wrap around like two's-complement hardware; a double product loses low bits past 2^53.
+  mul: (n, a, ai, as, b, bi, bs, o, oi, os) => { for (let k = 0; k < n; k++, ai += as, bi += bs, oi += os) o[oi] = Math.imul(a[ai]!, b[bi]!); },
   div: (n, a, ai, as, b, bi, bs, o, oi, os) => {
     for (let k = 0; k < n; k++, ai += as, bi += bs, oi += os) { const y = b[bi]!; o[oi] = y === 0 ? 0 : Math.floor(a[ai]! / y); }
   },

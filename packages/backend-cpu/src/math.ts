@@ -55,6 +55,12 @@ export function roundHalfEven(x: number): number {
   return r;
 }
 
+/** pow with IEEE 754 / C semantics where Math.pow differs: pow(1, y) = 1 and pow(−1, ±∞) = 1, even for NaN y. */
+export function powIeee(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+  return Math.pow(a, b);
+}
+
 /** Python-style floor remainder for floats (sign of the divisor); NaN for b = 0. */
 export function floorMod(a: number, b: number): number {
   const r = a % b;

@@ -160,8 +160,12 @@ export function fmod(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const rNeg = binary("lt", r, 0);
   const aNeg = binary("lt", a, 0);
   const wrongSign = binary("and", binary("ne", r, 0), binary("xor", rNeg, aNeg));
-  const corrected = where(wrongSign, sub(r, b), r);
-  for (const t of [r, rNeg, aNeg, wrongSign]) t.dispose();
+  // With r a number, r − b is NaN only as ∞ − ∞ (an infinite divisor): fmod keeps the finite dividend.
+  const shifted = sub(r, b);
+  const infiniteDivisor = binary("and", binary("ne", shifted, shifted), binary("eq", r, r));
+  const repaired = where(infiniteDivisor, a, shifted);
+  const corrected = where(wrongSign, repaired, r);
+  for (const t of [r, rNeg, aNeg, wrongSign, shifted, infiniteDivisor, repaired]) t.dispose();
   return corrected;
 }
 

@@ -60,9 +60,11 @@ export function activation(op: ActivationOp, x: Tensor, alpha?: number): Tensor 
 function activationDecomposed(op: ActivationOp, x: Tensor, alpha: number): Tensor {
   const sigmoid = (t: Tensor): Tensor => E.unary("recip", E.add(E.unary("exp", E.unary("neg", t)), 1));
   const softplus = (t: Tensor, beta: number): Tensor => {
-    // (1/β)·log1p(exp(β·t)), linear above β·t > 20 as in PyTorch.
+    // (1/β)·log1p(exp(β·t)), linear above β·t > 20 as in PyTorch; computed as
+    // (1/β)·(max(β·t, 0) + log1p(exp(−|β·t|))) so that exp cannot overflow (float16 does by 11.1).
     const scaled = E.binary("mul", t, beta);
-    const smooth = E.binary("div", E.unary("log1p", E.unary("exp", scaled)), beta);
+    const tail = E.unary("log1p", E.unary("exp", E.unary("neg", E.unary("abs", scaled))));
+    const smooth = E.binary("div", E.add(E.binary("maximum", scaled, 0), tail), beta);
     return E.where(E.binary("gt", scaled, 20), t, smooth);
   };
   switch (op) {

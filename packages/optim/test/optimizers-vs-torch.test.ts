@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import "@trek/autograd";
+import { registerBackend } from "@trek/tensor";
+import { CpuBackend } from "@trek/backend-cpu";
+import {
+  expectTrajectoryClose,
+  loadFixture,
+  makeOptimizer,
+  makeProblem,
+  trajectory,
+  type OptimizerFixtures,
+} from "./helpers.js";
+
+registerBackend("cpu", () => new CpuBackend());
+
+const fixtures = loadFixture<OptimizerFixtures>("optimizers.json");
+// float64 agrees to rounding; float32 to its precision over 20 steps.
+const TOLERANCE = { float64: { atol: 1e-13, rtol: 1e-12 }, float32: { atol: 1e-6, rtol: 2e-6 } };
+
+describe("optimizer trajectories match PyTorch", () => {
+  it("the fixtures cover every optimizer in both float dtypes", () => {
+    const names = new Set(fixtures.cases.map((c) => `${c.optimizer}/${c.dtype}`));
+    for (const optimizer of ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam"]) {
+      expect(names.has(`${optimizer}/float64`) && names.has(`${optimizer}/float32`)).toBe(true);
+    }
+    expect(fixtures.cases.every((c) => c.trajectory.length === fixtures.steps)).toBe(true);
+  });
+
+  for (const c of fixtures.cases) {
+    it(`${c.name} (${c.dtype}) follows PyTorch for ${fixtures.steps} steps`, () => {
+      const problem = makeProblem(fixtures.problem, c.dtype);
+      const optimizer = makeOptimizer(c, problem);
+      const { atol, rtol } = TOLERANCE[c.dtype];
+      expectTrajectoryClose(trajectory(optimizer, problem, fixtures.steps), c.trajectory, atol, rtol);
+    });
+  }
+
+  // PyTorch 1.13's NAdam has no `maximize`: maximizing −f must retrace minimizing f.
+  for (const c of fixtures.cases.filter((c) => c.optimizer === "NAdam")) {
+    it(`${c.name} (${c.dtype}) with maximize on the negated objective follows PyTorch`, () => {
+      const problem = makeProblem(fixtures.problem, c.dtype);
+      const optimizer = makeOptimizer(c, problem, { maximize: true });
+      const { atol, rtol } = TOLERANCE[c.dtype];
+      expectTrajectoryClose(trajectory(optimizer, problem, fixtures.steps, -1), c.trajectory, atol, rtol);
+    });
+  }
+
+  it("a wrong update rule is caught (the comparison can fail)", () => {
+    const c = fixtures.cases.find((c) => c.name === "adam" && c.dtype === "float64")!;
+    const problem = makeProblem(fixtures.problem, "float64");
+    const optimizer = makeOptimizer(c, problem, { betas: [0.9, 0.99] });
+    expect(() => expectTrajectoryClose(trajectory(optimizer, problem, fixtures.steps), c.trajectory, 1e-13, 1e-12)).toThrow(/PyTorch/);
+  });
+});

@@ -7,11 +7,12 @@
  *
  * Run: npx tsx benchmarks/data/loader-throughput.ts
  */
+import { cpus, loadavg } from "node:os";
 import { hasBackend, randint, randn, registerBackend, scope, type Tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import { noGrad } from "@trek/autograd";
 import { DataLoader, TensorDataset } from "@trek/data";
-import { SlowDataset } from "./slow-dataset.js";
+import { SlowDataset, calibrateRounds } from "./slow-dataset.js";
 
 if (!hasBackend("cpu")) registerBackend("cpu", () => new CpuBackend());
 
@@ -64,7 +65,11 @@ async function timeEpochs(loader: DataLoader<unknown, unknown>, epochs: number, 
 async function slowDatasetBenchmark(mlp: Mlp): Promise<void> {
   const samples = 256;
   const batchSize = 16;
-  const dataset = new SlowDataset(samples, 1);
+  const rounds = calibrateRounds(1);
+  const dataset = new SlowDataset(samples, rounds);
+  const check = performance.now();
+  for (let i = 0; i < 50; i++) dataset.getItem(i);
+  const itemMs = (performance.now() - check) / 50;
   const rows: string[][] = [];
   for (const [label, train] of [
     ["load only", false],
@@ -91,7 +96,10 @@ async function slowDatasetBenchmark(mlp: Mlp): Promise<void> {
       rows.push([label, String(numWorkers), ms.toFixed(2), (1000 / ms).toFixed(1), ((1000 * batchSize) / ms).toFixed(0)]);
     }
   }
-  console.log(`\nSlowDataset: getItem ≈ 1 ms CPU, ${samples} samples, batchSize ${batchSize} (median of 3 warm epochs)`);
+  console.log(
+    `\nSlowDataset: getItem = 1 ms of CPU (${rounds} rounds; ${itemMs.toFixed(2)} ms wall on the main thread now), ` +
+      `${samples} samples, batchSize ${batchSize}, median of 3 warm epochs`,
+  );
   printTable(["main thread does", "numWorkers", "ms/batch", "batches/s", "samples/s"], rows);
 }
 
@@ -128,6 +136,8 @@ function printTable(header: string[], rows: string[][]): void {
   for (const r of rows) console.log(line(r));
 }
 
+const [load1] = loadavg();
+console.log(`machine: ${cpus().length} vCPU, load average ${load1!.toFixed(1)} at start (other processes compete for the CPUs)`);
 const mlp = new Mlp();
 await inMemoryOverhead(mlp);
 await slowDatasetBenchmark(mlp);

@@ -1,31 +1,48 @@
 /**
- * A dataset whose getItem costs about `costMs` of CPU (like decoding and augmenting an image),
- * returning a 784-float feature vector and a label. Workers rebuild it from this module.
+ * A dataset whose getItem costs about 1 ms of CPU (like decoding and augmenting an image),
+ * returning a 784-float feature vector and a label. The cost is a fixed amount of arithmetic,
+ * calibrated against CPU time (not wall time), so a busy machine does not change the work.
+ * Workers rebuild it from this module.
  */
 import type { WorkerDatasetSpec } from "@trek/data";
+
+/** `rounds` rounds of a 784-element pseudo-random fill: the unit of work. */
+function fill(features: Float32Array, seed: number, rounds: number): void {
+  let value = seed >>> 0;
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < 784; i++) {
+      value = (Math.imul(value, 1103515245) + 12345) >>> 0;
+      features[i] = value / 4294967296;
+    }
+  }
+}
+
+/** Rounds of work that take `ms` of CPU time on this thread (measured with process.cpuUsage). */
+export function calibrateRounds(ms: number): number {
+  const features = new Float32Array(784);
+  fill(features, 1, 2000); // warm up the JIT
+  const rounds = 20_000;
+  const before = process.cpuUsage();
+  fill(features, 2, rounds);
+  const used = process.cpuUsage(before);
+  const cpuMs = (used.user + used.system) / 1000;
+  return Math.max(1, Math.round((rounds * ms) / cpuMs));
+}
 
 export class SlowDataset {
   constructor(
     readonly length: number,
-    readonly costMs: number,
+    /** Work per sample, from `calibrateRounds(1)` for ~1 ms. */
+    readonly rounds: number,
   ) {}
 
   getItem(index: number): [Float32Array, number] {
     const features = new Float32Array(784);
-    const end = performance.now() + this.costMs;
-    let value = index;
-    // Real work until the budget is spent, so the CPU is busy (not asleep) for costMs.
-    let i = 0;
-    while (performance.now() < end) {
-      for (let k = 0; k < 64; k++, i = (i + 1) % 784) {
-        value = (Math.imul(value, 1103515245) + 12345) >>> 0;
-        features[i] = value / 4294967296;
-      }
-    }
+    fill(features, index + 1, this.rounds);
     return [features, index % 10];
   }
 
   workerInit(): WorkerDatasetSpec {
-    return { module: import.meta.url, export: "SlowDataset", args: [this.length, this.costMs] };
+    return { module: import.meta.url, export: "SlowDataset", args: [this.length, this.rounds] };
   }
 }

@@ -150,9 +150,9 @@ describe("failures end the epoch cleanly", () => {
     expectNoWorkers(broken);
     void BrokenConstructorDataset;
     const stuckSpec = spec("faulty-datasets.ts", "StallingDataset", 4, 1, 60_000);
-    const stuck = loader(new StallingDataset(4, 1, 0), { batchSize: 1, numWorkers: 1, timeout: 500, worker: stuckSpec });
+    const stuck = loader(new StallingDataset(4, 1, 0), { batchSize: 1, numWorkers: 1, timeout: 1000, worker: stuckSpec });
     const { error, batches } = await failure(stuck);
-    expect((error as Error).message).toMatch(/timed out after 500 ms waiting for batch 1 from worker 0/);
+    expect((error as Error).message).toMatch(/timed out after 1000 ms waiting for batch 1 from worker 0/);
     expect(batches).toBe(1);
     expectNoWorkers(stuck);
   });

@@ -1,0 +1,220 @@
+/** Convolutions: conv1d and conv2d on @trek/tensor's conv2d op, convTranspose2d as its input gradient. */
+import {
+  ShapeError,
+  conv2d as conv2dOp,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  conv2dParams,
+  formatShape,
+  pad,
+  type Conv2dParams,
+  type PadMode,
+  type Tensor,
+} from "@trek/tensor";
+import { AutogradFunction, type FunctionContext } from "@trek/autograd";
+import { pair, single, type Size2 } from "../util.js";
+
+/** Padding of a convolution: symmetric sizes, or "same" (output size = input size, stride 1) / "valid" (none). */
+export type ConvPadding = number | readonly number[] | "same" | "valid";
+
+/** How a convolution pads its input: zeros (inside the kernel) or a mode applied beforehand. */
+export type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
+
+/** Options of `conv2d`. */
+export interface Conv2dOptions {
+  stride?: Size2;
+  padding?: ConvPadding;
+  dilation?: Size2;
+  groups?: number;
+  /** Non-zero padding modes pad the input explicitly first, as PyTorch does. */
+  paddingMode?: PaddingMode;
+}
+
+/** Options of `conv1d`. */
+export interface Conv1dOptions {
+  stride?: number | readonly [number];
+  padding?: number | readonly [number] | "same" | "valid";
+  dilation?: number | readonly [number];
+  groups?: number;
+  paddingMode?: PaddingMode;
+}
+
+/** Options of `convTranspose2d`. */
+export interface ConvTranspose2dOptions {
+  stride?: Size2;
+  padding?: Size2;
+  outputPadding?: Size2;
+  dilation?: Size2;
+  groups?: number;
+}
+
+/**
+ * Resolves padding into either symmetric per-axis sizes or explicit [left, right, top, bottom]
+ * pads to apply first (asymmetric "same" padding, or a non-zero padding mode).
+ */
+function resolvePadding(
+  op: string,
+  padding: ConvPadding | undefined,
+  paddingMode: PaddingMode,
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  dilation: readonly [number, number],
+): { symmetric: [number, number]; explicit: number[] | null } {
+  let before: [number, number];
+  let after: [number, number];
+  if (padding === "same") {
+    if (stride[0] !== 1 || stride[1] !== 1) throw new ShapeError(`${op}: padding "same" needs stride 1, got stride (${stride.join(", ")})`);
+    const total = [dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)] as const;
+    before = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
+    after = [total[0] - before[0], total[1] - before[1]];
+  } else if (padding === "valid" || padding === undefined) {
+    before = [0, 0];
+    after = [0, 0];
+  } else {
+    before = pair(padding, op, "padding");
+    after = before;
+  }
+  if (before.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`${op}: padding must be non-negative integers, got ${JSON.stringify(padding)}`);
+  const symmetricOk = before[0] === after[0] && before[1] === after[1];
+  if (paddingMode === "zeros" && symmetricOk) return { symmetric: before, explicit: null };
+  return { symmetric: [0, 0], explicit: [before[1], after[1], before[0], after[0]] };
+}
+
+function padModeOf(mode: PaddingMode): PadMode {
+  return mode === "zeros" ? "constant" : mode;
+}
+
+/** Runs conv2d on a 4-d input with resolved options (shared by conv1d and conv2d). */
+function convCore(op: string, x: Tensor, weight: Tensor, bias: Tensor | null, options: Conv2dOptions): Tensor {
+  const kernel: [number, number] = [weight.shape[2]!, weight.shape[3]!];
+  const stride = pair(options.stride ?? 1, op, "stride");
+  const dilation = pair(options.dilation ?? 1, op, "dilation");
+  const paddingMode = options.paddingMode ?? "zeros";
+  const { symmetric, explicit } = resolvePadding(op, options.padding, paddingMode, kernel, stride, dilation);
+  const input = explicit ? pad(x, explicit, padModeOf(paddingMode)) : x;
+  try {
+    const params = conv2dParams(input, weight, { stride, padding: symmetric, dilation, groups: options.groups ?? 1 }, op);
+    return conv2dOp(input, weight, bias, params);
+  } finally {
+    if (input !== x) input.dispose();
+  }
+}
+
+/**
+ * 2-d convolution (cross-correlation) of `x` [N, C, H, W] (or unbatched [C, H, W]) with `weight`
+ * [out, C/groups, kH, kW] and an optional `bias` [out].
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`conv2d: expected input [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
+  if (weight.ndim !== 4) throw new ShapeError(`conv2d: expected weight [out, in/groups, kH, kW], got ${formatShape(weight.shape)}`);
+  if (x.ndim === 4) return convCore("conv2d", x, weight, bias, options);
+  const batched = x.unsqueeze(0);
+  const out = convCore("conv2d", batched, weight, bias, options);
+  const result = out.squeeze(0);
+  batched.dispose();
+  out.dispose();
+  return result;
+}
+
+/**
+ * 1-d convolution of `x` [N, C, L] (or unbatched [C, L]) with `weight` [out, C/groups, k]; runs
+ * as a 2-d convolution over a height-1 view (no copies).
+ */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv1dOptions = {}): Tensor {
+  if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`conv1d: expected input [N, C, L] or [C, L], got ${formatShape(x.shape)}`);
+  if (weight.ndim !== 3) throw new ShapeError(`conv1d: expected weight [out, in/groups, k], got ${formatShape(weight.shape)}`);
+  const padding = options.padding ?? 0;
+  const options2d: Conv2dOptions = {
+    stride: [1, single(options.stride ?? 1, "conv1d", "stride")],
+    padding: typeof padding === "string" ? padding : [0, single(padding, "conv1d", "padding")],
+    dilation: [1, single(options.dilation ?? 1, "conv1d", "dilation")],
+    groups: options.groups ?? 1,
+    paddingMode: options.paddingMode ?? "zeros",
+  };
+  const batched = x.ndim === 2 ? x.unsqueeze(0) : x;
+  const x4 = batched.unsqueeze(2);
+  const w4 = weight.unsqueeze(2);
+  const out4 = convCore("conv1d", x4, w4, bias, options2d);
+  const out3 = out4.squeeze(2);
+  const result = x.ndim === 2 ? out3.squeeze(0) : out3;
+  for (const t of [x4, w4, out4, out3]) if (t !== result) t.dispose();
+  if (batched !== x) batched.dispose();
+  return result;
+}
+
+/** Transposed convolution: the gradient of conv2d with respect to its input, differentiated by hand. */
+class ConvTranspose2dFunction extends AutogradFunction {
+  static override forward(ctx: FunctionContext, x: Tensor, weight: Tensor, params: Conv2dParams, outputShape: number[]): Tensor {
+    ctx.saveForBackward(x, weight);
+    ctx.values.params = params;
+    return conv2dBackwardInput(x, weight, outputShape, params);
+  }
+
+  static override backward(ctx: FunctionContext, dy: Tensor): (Tensor | null)[] {
+    const [x, weight] = ctx.savedTensors as [Tensor, Tensor];
+    const params = ctx.values.params as Conv2dParams;
+    let dx: Tensor | null = null;
+    if (ctx.needsInputGrad[0]) {
+      // ⟨convT(x, W), dy⟩ = ⟨x, conv(dy, W)⟩: the input gradient is an ordinary convolution.
+      dx = conv2dOp(dy, weight, null, params);
+      if (dx.shape[2] !== x.shape[2] || dx.shape[3] !== x.shape[3]) {
+        const cropped = dx.narrow(2, 0, x.shape[2]!).narrow(3, 0, x.shape[3]!).contiguous();
+        dx.dispose();
+        dx = cropped;
+      }
+    }
+    const dw = ctx.needsInputGrad[1] ? conv2dBackwardWeight(x, dy, weight.shape, params) : null;
+    return [dx, dw];
+  }
+}
+
+/**
+ * 2-d transposed convolution ("deconvolution") of `x` [N, Cin, H, W] (or [Cin, H, W]) with
+ * `weight` [Cin, Cout/groups, kH, kW]. Output size per axis:
+ * (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTranspose2dOptions = {}): Tensor {
+  const op = "convTranspose2d";
+  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${op}: expected input [N, C, H, W] or [C, H, W], got ${formatShape(x.shape)}`);
+  if (weight.ndim !== 4) throw new ShapeError(`${op}: expected weight [in, out/groups, kH, kW], got ${formatShape(weight.shape)}`);
+  const input = x.ndim === 3 ? x.unsqueeze(0) : x;
+  const stride = pair(options.stride ?? 1, op, "stride");
+  const padding = pair(options.padding ?? 0, op, "padding");
+  const outputPadding = pair(options.outputPadding ?? 0, op, "outputPadding");
+  const dilation = pair(options.dilation ?? 1, op, "dilation");
+  const groups = options.groups ?? 1;
+  const [n, channels, h, w] = input.shape as [number, number, number, number];
+  const [inChannels, outPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+  if (channels !== inChannels) {
+    throw new ShapeError(`${op}: input ${formatShape(x.shape)} has ${channels} channels, but weight ${formatShape(weight.shape)} expects ${inChannels}`);
+  }
+  if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0) {
+    throw new ShapeError(`${op}: groups=${groups} must be a positive integer dividing the ${inChannels} input channels`);
+  }
+  for (const axis of [0, 1] as const) {
+    if (outputPadding[axis] >= Math.max(stride[axis], dilation[axis]) || outputPadding[axis] < 0) {
+      throw new ShapeError(`${op}: outputPadding (${outputPadding.join(", ")}) must be smaller than stride or dilation`);
+    }
+  }
+  const outH = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outputPadding[0] + 1;
+  const outW = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + outputPadding[1] + 1;
+  if (outH <= 0 || outW <= 0) throw new ShapeError(`${op}: output size ${outH}×${outW} for input ${formatShape(x.shape)} is not positive`);
+  const outChannels = outPerGroup * groups;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
+    throw new ShapeError(`${op}: bias must have shape [${outChannels}], got ${formatShape(bias.shape)}`);
+  }
+  const params: Conv2dParams = { stride, padding, dilation, groups };
+  let out = ConvTranspose2dFunction.apply<Tensor>(input, weight, params, [n, outChannels, outH, outW]);
+  if (bias) {
+    const shaped = bias.reshape(1, outChannels, 1, 1);
+    const biased = out.add(shaped);
+    shaped.dispose();
+    out.dispose();
+    out = biased;
+  }
+  if (input === x) return out;
+  input.dispose();
+  const result = out.squeeze(0);
+  out.dispose();
+  return result;
+}

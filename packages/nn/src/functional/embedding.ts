@@ -1,0 +1,72 @@
+/** Embedding lookup with a hand-written backward that leaves the padding row's gradient at zero. */
+import { DTypeError, ShapeError, formatShape, zeros, type Tensor } from "@trek/tensor";
+import { AutogradFunction, type FunctionContext } from "@trek/autograd";
+
+class EmbeddingFunction extends AutogradFunction {
+  static override forward(ctx: FunctionContext, weight: Tensor, flatIndices: Tensor, paddingIdx: number | null): Tensor {
+    ctx.saveForBackward(flatIndices);
+    ctx.values.paddingIdx = paddingIdx;
+    ctx.values.numEmbeddings = weight.shape[0];
+    return weight.indexSelect(0, flatIndices);
+  }
+
+  static override backward(ctx: FunctionContext, dy: Tensor): (Tensor | null)[] {
+    if (!ctx.needsInputGrad[0]) return [null, null];
+    const [flatIndices] = ctx.savedTensors as [Tensor];
+    const dim = dy.shape[1]!;
+    const numEmbeddings = ctx.values.numEmbeddings as number;
+    const paddingIdx = ctx.values.paddingIdx as number | null;
+    // Rows accumulate the gradients of every position that looked them up.
+    const index = flatIndices.unsqueeze(1).expand(-1, dim);
+    const empty = zeros([numEmbeddings, dim], { dtype: dy.dtype, device: dy.device });
+    const dw = empty.scatterAdd(0, index, dy);
+    empty.dispose();
+    index.dispose();
+    if (paddingIdx !== null) {
+      const row = dw.select(0, paddingIdx);
+      row.zero_();
+      row.dispose();
+    }
+    return [dw, null];
+  }
+}
+
+/** Options of `embedding`. */
+export interface EmbeddingOptions {
+  /** Row whose gradient stays zero (a padding token); negative counts from the end. */
+  paddingIdx?: number | null;
+}
+
+/**
+ * Looks up rows of `weight` [num, dim] for integer `indices` of any shape; the result has shape
+ * [...indices.shape, dim].
+ */
+export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  if (indices.dtype !== "int64" && indices.dtype !== "int32") {
+    throw new DTypeError(`embedding: indices must be an int64 or int32 tensor, got ${indices.dtype}`);
+  }
+  if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be [num_embeddings, embedding_dim], got ${formatShape(weight.shape)}`);
+  const numEmbeddings = weight.shape[0]!;
+  let paddingIdx = options.paddingIdx ?? null;
+  if (paddingIdx !== null) {
+    if (paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings) {
+      throw new RangeError(`embedding: paddingIdx ${paddingIdx} is out of range for ${numEmbeddings} embeddings`);
+    }
+    if (paddingIdx < 0) paddingIdx += numEmbeddings;
+  }
+  const flat = indices.reshape(-1);
+  let rows: Tensor;
+  try {
+    rows = EmbeddingFunction.apply<Tensor>(weight, flat, paddingIdx);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new RangeError(`embedding: an index is out of range for ${numEmbeddings} embeddings (${err.message})`);
+    }
+    throw err;
+  } finally {
+    flat.dispose();
+  }
+  const out = rows.reshape([...indices.shape, weight.shape[1]!]);
+  rows.dispose();
+  return out;
+}

@@ -1,0 +1,68 @@
+/**
+ * `functional`: the stateless operations behind the layers, like `torch.nn.functional`.
+ * Import it as `import { functional as F } from "@trek/nn"`.
+ */
+export { linear, bilinear } from "./linear.js";
+export { conv1d, conv2d, convTranspose2d } from "./conv.js";
+export type { Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, ConvPadding, PaddingMode } from "./conv.js";
+export {
+  maxPool1d,
+  maxPool1dWithIndices,
+  maxPool2d,
+  maxPool2dWithIndices,
+  avgPool1d,
+  avgPool2d,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  adaptiveMaxPool2dWithIndices,
+} from "./pooling.js";
+export type { MaxPool1dOptions, MaxPool2dOptions, AvgPool1dOptions, AvgPool2dOptions, AdaptiveSize2 } from "./pooling.js";
+export { batchNorm, layerNorm, groupNorm } from "./normalization.js";
+export type { BatchNormOptions, NormOptions } from "./normalization.js";
+export { dropout, dropout2d } from "./dropout.js";
+export type { DropoutOptions } from "./dropout.js";
+export { embedding } from "./embedding.js";
+export type { EmbeddingOptions } from "./embedding.js";
+export {
+  relu,
+  leakyRelu,
+  prelu,
+  elu,
+  selu,
+  gelu,
+  silu,
+  mish,
+  sigmoid,
+  tanh,
+  hardtanh,
+  relu6,
+  softplus,
+  logsigmoid,
+  softmax,
+  logSoftmax,
+} from "./activation.js";
+export {
+  mseLoss,
+  l1Loss,
+  smoothL1Loss,
+  huberLoss,
+  crossEntropy,
+  nllLoss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  klDiv,
+} from "./loss.js";
+export type {
+  Reduction,
+  ReductionOptions,
+  SmoothL1Options,
+  HuberOptions,
+  ClassLossOptions,
+  CrossEntropyOptions,
+  BceOptions,
+  BceWithLogitsOptions,
+  KlDivOptions,
+} from "./loss.js";
+export { scaledDotProductAttention } from "./attention.js";
+export type { ScaledDotProductAttentionOptions } from "./attention.js";
+export { pad } from "@trek/tensor";

@@ -1,0 +1,92 @@
+/**
+ * @trek/nn — neural-network building blocks for TorchTrek, like `torch.nn`: Module and
+ * Parameter, layers, activations, losses, `functional`, `init`, gradient clipping, recurrent
+ * sequence packing, and safetensors checkpoints. Importing it installs @trek/autograd.
+ *
+ * ```ts
+ * import { Sequential, Linear, ReLU, CrossEntropyLoss } from "@trek/nn";
+ * const model = new Sequential(new Linear(784, 128), new ReLU(), new Linear(128, 10));
+ * const loss = new CrossEntropyLoss().call(model.call(x), labels);
+ * loss.backward();
+ * ```
+ * @packageDocumentation
+ */
+import "@trek/autograd";
+
+export { Module, formatCount } from "./module.js";
+export type {
+  StateDict,
+  IncompatibleKeys,
+  LoadStateDictOptions,
+  StateDictOptions,
+  ModuleTarget,
+  ForwardHook,
+  ForwardPreHook,
+} from "./module.js";
+export { Parameter } from "./parameter.js";
+export { Sequential, ModuleList, ModuleDict } from "./containers.js";
+export type { FactoryOptions, Size2 } from "./util.js";
+
+export { Identity, Flatten, Unflatten } from "./layers/basic.js";
+export { Linear, Bilinear } from "./layers/linear.js";
+export type { LinearOptions } from "./layers/linear.js";
+export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
+export type { Conv1dLayerOptions, Conv2dLayerOptions, ConvTranspose2dLayerOptions } from "./layers/conv.js";
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from "./layers/pooling.js";
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./layers/normalization.js";
+export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from "./layers/normalization.js";
+export { Dropout, Dropout2d } from "./layers/dropout.js";
+export { Embedding } from "./layers/embedding.js";
+export type { EmbeddingOptions, FromPretrainedOptions } from "./layers/embedding.js";
+export { RNN, LSTM, GRU } from "./layers/recurrent.js";
+export type { RecurrentOptions, RNNOptions, RecurrentForwardOptions } from "./layers/recurrent.js";
+export { MultiheadAttention } from "./layers/attention.js";
+export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from "./layers/attention.js";
+export { TransformerEncoderLayer } from "./layers/transformer.js";
+export type { TransformerEncoderLayerOptions, TransformerEncoderLayerForwardOptions } from "./layers/transformer.js";
+export {
+  ReLU,
+  LeakyReLU,
+  PReLU,
+  ELU,
+  SELU,
+  GELU,
+  SiLU,
+  Mish,
+  Sigmoid,
+  Tanh,
+  Hardtanh,
+  Softplus,
+  Softmax,
+  LogSoftmax,
+} from "./layers/activation.js";
+export type { PReLUOptions } from "./layers/activation.js";
+export {
+  MSELoss,
+  L1Loss,
+  SmoothL1Loss,
+  HuberLoss,
+  CrossEntropyLoss,
+  NLLLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+} from "./losses.js";
+export type { LossOptions } from "./losses.js";
+
+export * as functional from "./functional/index.js";
+export * as init from "./init.js";
+export { clipGradNorm_, clipGradValue_ } from "./clip-grad.js";
+export type { ClipGradNormOptions } from "./clip-grad.js";
+export { PackedSequence, packPaddedSequence, padPackedSequence, padSequence, packSequence } from "./packed-sequence.js";
+export type { PackOptions, PadPackedOptions, PadSequenceOptions } from "./packed-sequence.js";
+
+export {
+  serialize,
+  serializeAsync,
+  deserialize,
+  deserializeWithMetadata,
+  SafetensorsError,
+} from "./serialization/safetensors.js";
+export type { SerializeOptions, DeserializeOptions, SafetensorsContents } from "./serialization/safetensors.js";
+export { save, saveAsync, load, loadAsync, loadWithMetadata } from "./serialization/file.js";

@@ -1,0 +1,88 @@
+/** Embedding: a lookup table of learned vectors. */
+import { DTypeError, ShapeError, formatShape, type Tensor } from "@trek/tensor";
+import { noGrad } from "@trek/autograd";
+import { Module } from "../module.js";
+import { Parameter } from "../parameter.js";
+import { embedding } from "../functional/embedding.js";
+import { normal_ } from "../init.js";
+import { checkPositiveInt, newParameter, type FactoryOptions } from "../util.js";
+
+/** Options of Embedding. */
+export interface EmbeddingOptions extends FactoryOptions {
+  /** A padding token: its row starts at zero and never receives a gradient. Negative counts from the end. */
+  paddingIdx?: number | null;
+}
+
+/** Options of `Embedding.fromPretrained`. */
+export interface FromPretrainedOptions {
+  /** Keep the vectors fixed (default true). */
+  freeze?: boolean;
+  paddingIdx?: number | null;
+}
+
+/**
+ * Maps integer indices of any shape to rows of `weight` [numEmbeddings, embeddingDim], like
+ * `torch.nn.Embedding`. Weights start from N(0, 1).
+ */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  weight: Parameter;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    super();
+    checkPositiveInt("Embedding", "numEmbeddings", numEmbeddings);
+    checkPositiveInt("Embedding", "embeddingDim", embeddingDim);
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    this.paddingIdx = normalizePaddingIdx(options.paddingIdx ?? null, numEmbeddings);
+    this.weight = newParameter([numEmbeddings, embeddingDim], options);
+    this.resetParameters();
+  }
+
+  /**
+   * An Embedding holding a copy of `embeddings` [num, dim], frozen unless `freeze: false`. The
+   * padding row keeps its given values (as in PyTorch); it only stops receiving gradients.
+   */
+  static fromPretrained(embeddings: Tensor, options: FromPretrainedOptions = {}): Embedding {
+    if (embeddings.ndim !== 2) throw new ShapeError(`Embedding.fromPretrained: expected a 2-d tensor [num, dim], got ${formatShape(embeddings.shape)}`);
+    const [num, dim] = embeddings.shape as [number, number];
+    const layer = new Embedding(num, dim, { paddingIdx: options.paddingIdx ?? null, dtype: embeddings.dtype, device: embeddings.device });
+    noGrad(() => layer.weight.copy_(embeddings));
+    layer.weight.requiresGrad_(!(options.freeze ?? true));
+    return layer;
+  }
+
+  /** Re-draws the weights from N(0, 1) and zeroes the padding row. */
+  resetParameters(): void {
+    normal_(this.weight);
+    if (this.paddingIdx !== null) {
+      const index = this.paddingIdx;
+      noGrad(() => {
+        const row = this.weight.select(0, index);
+        row.zero_();
+        row.dispose();
+      });
+    }
+  }
+
+  forward(indices: Tensor): Tensor {
+    if (indices.dtype !== "int64" && indices.dtype !== "int32") {
+      throw new DTypeError(`${this.reprTree()}: expected integer indices (int64 or int32), got ${indices.dtype} ${formatShape(indices.shape)}`);
+    }
+    return embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ""}`;
+  }
+}
+
+function normalizePaddingIdx(paddingIdx: number | null, numEmbeddings: number): number | null {
+  if (paddingIdx === null) return null;
+  if (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings) {
+    throw new RangeError(`Embedding: paddingIdx must be within [${-numEmbeddings}, ${numEmbeddings - 1}], got ${paddingIdx}`);
+  }
+  return paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
+}

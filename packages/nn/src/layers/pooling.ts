@@ -1,0 +1,151 @@
+/** Pooling layers: max/avg pooling in 1-d and 2-d, adaptive pooling. */
+import type { Tensor } from "@trek/tensor";
+import { Module } from "../module.js";
+import {
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  adaptiveMaxPool2dWithIndices,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool1dWithIndices,
+  maxPool2d,
+  maxPool2dWithIndices,
+  type AdaptiveSize2,
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
+  type MaxPool1dOptions,
+  type MaxPool2dOptions,
+} from "../functional/pooling.js";
+import { pyBool, pyTuple, type Size2 } from "../util.js";
+
+function sizeRepr(v: Size2 | number | null | undefined): string {
+  if (v == null) return "None";
+  return typeof v === "number" ? String(v) : pyTuple(v);
+}
+
+/**
+ * 2-d max pooling, like `torch.nn.MaxPool2d` (stride defaults to the kernel size). `forward`
+ * returns the values; `forwardWithIndices` also returns the int64 flat indices (PyTorch's
+ * `return_indices=True`).
+ */
+export class MaxPool2d extends Module {
+  constructor(
+    readonly kernelSize: Size2,
+    readonly options: MaxPool2dOptions = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.options);
+  }
+
+  forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    return maxPool2dWithIndices(x, this.kernelSize, this.options);
+  }
+
+  override extraRepr(): string {
+    const o = this.options;
+    return `kernel_size=${sizeRepr(this.kernelSize)}, stride=${sizeRepr(o.stride ?? this.kernelSize)}, padding=${sizeRepr(o.padding ?? 0)}, dilation=${sizeRepr(o.dilation ?? 1)}, ceil_mode=${pyBool(o.ceilMode ?? false)}`;
+  }
+}
+
+/** 1-d max pooling, like `torch.nn.MaxPool1d`. */
+export class MaxPool1d extends Module {
+  constructor(
+    readonly kernelSize: number,
+    readonly options: MaxPool1dOptions = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool1d(x, this.kernelSize, this.options);
+  }
+
+  forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    return maxPool1dWithIndices(x, this.kernelSize, this.options);
+  }
+
+  override extraRepr(): string {
+    const o = this.options;
+    return `kernel_size=${this.kernelSize}, stride=${o.stride ?? this.kernelSize}, padding=${o.padding ?? 0}, dilation=${o.dilation ?? 1}, ceil_mode=${pyBool(o.ceilMode ?? false)}`;
+  }
+}
+
+/** 2-d average pooling, like `torch.nn.AvgPool2d`. */
+export class AvgPool2d extends Module {
+  constructor(
+    readonly kernelSize: Size2,
+    readonly options: AvgPool2dOptions = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, this.options);
+  }
+
+  override extraRepr(): string {
+    const o = this.options;
+    return `kernel_size=${sizeRepr(this.kernelSize)}, stride=${sizeRepr(o.stride ?? this.kernelSize)}, padding=${sizeRepr(o.padding ?? 0)}`;
+  }
+}
+
+/** 1-d average pooling, like `torch.nn.AvgPool1d`. */
+export class AvgPool1d extends Module {
+  constructor(
+    readonly kernelSize: number,
+    readonly options: AvgPool1dOptions = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool1d(x, this.kernelSize, this.options);
+  }
+
+  override extraRepr(): string {
+    const o = this.options;
+    return `kernel_size=${pyTuple([this.kernelSize])}, stride=${pyTuple([o.stride ?? this.kernelSize])}, padding=${pyTuple([o.padding ?? 0])}`;
+  }
+}
+
+function adaptiveRepr(size: AdaptiveSize2): string {
+  return typeof size === "number" ? String(size) : `(${size.map((s) => (s === null ? "None" : String(s))).join(", ")})`;
+}
+
+/** Adaptive average pooling to a fixed output size, like `torch.nn.AdaptiveAvgPool2d`. */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: AdaptiveSize2) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${adaptiveRepr(this.outputSize)}`;
+  }
+}
+
+/** Adaptive max pooling to a fixed output size, like `torch.nn.AdaptiveMaxPool2d`. */
+export class AdaptiveMaxPool2d extends Module {
+  constructor(readonly outputSize: AdaptiveSize2) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveMaxPool2d(x, this.outputSize);
+  }
+
+  forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    return adaptiveMaxPool2dWithIndices(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${adaptiveRepr(this.outputSize)}`;
+  }
+}

@@ -85,6 +85,9 @@ describe("CsvDataset", () => {
     expect(y!.dtype).toBe("int64");
     expect(pets.target!.tolistSync()).toEqual([1, 2, 1, 0]);
     const regression = await CsvDataset.load(path, { target: "height", features: ["weight"] });
+    const byPosition = await CsvDataset.load(path, { target: 2, features: [1, 0] });
+    expect(byPosition.featureNames).toEqual(["height", "weight"]);
+    expect(byPosition.getItem(0)[0]!.tolistSync()).toEqual([30, 4.5]);
     expect(regression.target!.dtype).toBe("int64"); // integer-valued column: a class target by default
     const floats = await CsvDataset.load(path, { target: "height", features: ["weight"], targetType: "regression" });
     expect(floats.target!.dtype).toBe("float32");
@@ -113,6 +116,13 @@ describe("CsvIterableDataset", () => {
       { id: { dtype: "int64", shape: [2], values: [1, 2] }, word: ["alpha", "beta"] },
       { id: { dtype: "int64", shape: [1], values: [3] }, word: ["gamma"] },
     ]);
+    const lines = ["n"];
+    for (let i = 0; i < 50; i++) lines.push(String(i));
+    const many = file("stream-many.csv", lines.join("\n"));
+    const workers = new DataLoader(new CsvIterableDataset(many), { batchSize: 8, numWorkers: 2 });
+    const seen = ((await epoch(workers)) as { n: { values: number[] } }[]).flatMap((b) => b.n.values);
+    expect(seen.sort((a, b) => a - b)).toEqual([...Array(50).keys()]); // each worker reads its own rows
+    expect(workers.aliveWorkers).toBe(0);
     const bad = file("stream-bad.csv", "id,word\n1,alpha\n2\n");
     await expect(epoch(new DataLoader(new CsvIterableDataset(bad), { batchSize: 2 }))).rejects.toThrow(/stream-bad\.csv:3: malformed CSV/);
   });

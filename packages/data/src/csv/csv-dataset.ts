@@ -43,11 +43,9 @@ export class CsvDataset extends TensorDataset {
 
   /** Reads `file` (streaming) and builds the dataset. */
   static async load(file: string, options: CsvDatasetOptions = {}): Promise<CsvDataset> {
-    const table = await readCsv(file, {
-      ...options,
-      // Only the requested columns are kept in memory.
-      columns: options.features && options.target !== undefined ? [...options.features, options.target] : options.columns,
-    });
+    // With columns named, only those are kept in memory (positions refer to the whole file).
+    const named = options.features?.every((c) => typeof c === "string") && typeof options.target === "string";
+    const table = await readCsv(file, { ...options, columns: named ? [...options.features!, options.target!] : options.columns });
     return CsvDataset.fromTable(table, options);
   }
 

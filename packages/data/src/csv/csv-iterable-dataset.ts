@@ -80,8 +80,8 @@ export class CsvIterableDataset extends IterableDataset<CsvRow> {
     return out;
   }
 
-  /** Workers rebuild it from @trek/data itself (file path and options are plain data). */
+  /** Workers rebuild it from this module (file path and options are plain data). */
   override workerInit(): WorkerDatasetSpec {
-    return { module: "@trek/data", export: "CsvIterableDataset", args: [this.file, this.options] };
+    return { module: import.meta.url, export: "CsvIterableDataset", args: [this.file, this.options] };
   }
 }

@@ -1,4 +1,9 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+// The kernels are inlined as base64 so that the bundle needs no file system (browsers, bundlers).
+// `pnpm build` compiles asm/ to wasm/kernels.wasm first (scripts/build-wasm.mjs).
+const kernels = readFileSync(new URL("./wasm/kernels.wasm", import.meta.url)).toString("base64");
 
 export default defineConfig({
   entry: ["src/index.ts"],
@@ -7,4 +12,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
+  define: { __TREK_CPU_KERNELS_WASM__: JSON.stringify(kernels) },
 });

@@ -1,0 +1,175 @@
+/**
+ * 2-d max and average pooling over contiguous float32 planes, with their gradients. Max pooling
+ * records, per output, the flat index h·W + w of the first maximum in its window (NaN counts as
+ * the maximum), as int32 or int64.
+ */
+
+// @ts-ignore: decorator
+@inline function addr(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+/** Pooling geometry written by the host into a descriptor (all i32). */
+@unmanaged class Pool {
+  h: i32; w: i32; oh: i32; ow: i32;
+  kh: i32; kw: i32; sh: i32; sw: i32;
+  ph: i32; pw: i32; dh: i32; dw: i32;
+  countIncludePad: i32;
+}
+
+// @ts-ignore: decorator
+@inline function storeIndex(indices: usize, i: i32, value: i32, wide: bool): void {
+  if (wide) store<i64>(indices + (<usize>i << 3), <i64>value);
+  else store<i32>(indices + (<usize>i << 2), value);
+}
+
+/** Max pooling of planes [p0, p1). */
+export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize, indices: usize, wide: bool): void {
+  const g = changetype<Pool>(desc);
+  const plane = g.h * g.w;
+  const outPlane = g.oh * g.ow;
+  const simple = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1;
+  for (let p = p0; p < p1; p++) {
+    const xp = addr(x, p * plane);
+    const op = addr(out, p * outPlane);
+    const ip = p * outPlane;
+    for (let r = 0; r < g.oh; r++) {
+      let s = 0;
+      if (simple && 2 * r + 1 < g.h) {
+        // 2×2 windows, stride 2: four outputs per step from two rows of eight inputs.
+        const row0 = addr(xp, 2 * r * g.w);
+        const row1 = addr(row0, g.w);
+        const base = i32x4.splat(2 * r * g.w);
+        const step = i32x4(0, 2, 4, 6);
+        for (; s + 4 <= g.ow && 2 * s + 8 <= g.w; s += 4) {
+          const a0 = v128.load(addr(row0, 2 * s));
+          const a1 = v128.load(addr(row0, 2 * s + 4));
+          const b0 = v128.load(addr(row1, 2 * s));
+          const b1 = v128.load(addr(row1, 2 * s + 4));
+          const col = i32x4.add(i32x4.add(base, i32x4.splat(2 * s)), step);
+          // Candidates in window order: (0,0), (0,1), (1,0), (1,1).
+          let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+          let index = col;
+          const c1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+          const c2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+          const c3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+          let take = v128.or(f32x4.gt(c1, best), v128.and(f32x4.ne(c1, c1), f32x4.eq(best, best)));
+          best = v128.bitselect(c1, best, take);
+          index = v128.bitselect(i32x4.add(col, i32x4.splat(1)), index, take);
+          const below = i32x4.add(col, i32x4.splat(g.w));
+          take = v128.or(f32x4.gt(c2, best), v128.and(f32x4.ne(c2, c2), f32x4.eq(best, best)));
+          best = v128.bitselect(c2, best, take);
+          index = v128.bitselect(below, index, take);
+          take = v128.or(f32x4.gt(c3, best), v128.and(f32x4.ne(c3, c3), f32x4.eq(best, best)));
+          best = v128.bitselect(c3, best, take);
+          index = v128.bitselect(i32x4.add(below, i32x4.splat(1)), index, take);
+          v128.store(addr(op, r * g.ow + s), best);
+          const at = ip + r * g.ow + s;
+          if (wide) {
+            v128.store(indices + (<usize>at << 3), i64x2.extend_low_i32x4_s(index));
+            v128.store(indices + (<usize>at << 3), i64x2.extend_high_i32x4_s(index), 16);
+          } else {
+            v128.store(indices + (<usize>at << 2), index);
+          }
+        }
+      }
+      for (; s < g.ow; s++) {
+        let best: f32 = -Infinity;
+        let bestIndex = -1;
+        for (let i = 0; i < g.kh; i++) {
+          const ih = r * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          for (let j = 0; j < g.kw; j++) {
+            const iw = s * g.sw - g.pw + j * g.dw;
+            if (iw < 0 || iw >= g.w) continue;
+            const v = load<f32>(addr(xp, ih * g.w + iw));
+            if (v > best || bestIndex < 0 || (v != v && best == best)) {
+              best = v;
+              bestIndex = ih * g.w + iw;
+            }
+          }
+        }
+        store<f32>(addr(op, r * g.ow + s), best);
+        storeIndex(indices, ip + r * g.ow + s, bestIndex, wide);
+      }
+    }
+  }
+}
+
+/** dx = 0, then dx[plane, indices[o]] += dy[o] for planes [p0, p1). */
+export function maxPool2dBackwardF32(desc: usize, p0: i32, p1: i32, dy: usize, indices: usize, wide: bool, dx: usize): void {
+  const g = changetype<Pool>(desc);
+  const plane = g.h * g.w;
+  const outPlane = g.oh * g.ow;
+  memory.fill(addr(dx, p0 * plane), 0, <usize>((p1 - p0) * plane) << 2);
+  for (let p = p0; p < p1; p++) {
+    const dxp = addr(dx, p * plane);
+    for (let k = p * outPlane, end = k + outPlane; k < end; k++) {
+      const flat = wide ? <i32>load<i64>(indices + (<usize>k << 3)) : load<i32>(indices + (<usize>k << 2));
+      if (flat < 0) continue;
+      const q = addr(dxp, flat);
+      store<f32>(q, load<f32>(q) + load<f32>(addr(dy, k)));
+    }
+  }
+}
+
+/** The averaging divisor of window (r, s), as PyTorch's avg_pool2d defines it. */
+function divisor(g: Pool, r: i32, s: i32): f32 {
+  let h0 = r * g.sh - g.ph;
+  let w0 = s * g.sw - g.pw;
+  let h1 = min(h0 + g.kh, g.h + g.ph);
+  let w1 = min(w0 + g.kw, g.w + g.pw);
+  if (g.countIncludePad) return <f32>((h1 - h0) * (w1 - w0));
+  h0 = max(h0, 0);
+  w0 = max(w0, 0);
+  h1 = min(h1, g.h);
+  w1 = min(w1, g.w);
+  return <f32>((h1 - h0) * (w1 - w0));
+}
+
+export function avgPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize): void {
+  const g = changetype<Pool>(desc);
+  const plane = g.h * g.w;
+  const outPlane = g.oh * g.ow;
+  for (let p = p0; p < p1; p++) {
+    const xp = addr(x, p * plane);
+    const op = addr(out, p * outPlane);
+    for (let r = 0; r < g.oh; r++) {
+      const h0 = max(r * g.sh - g.ph, 0);
+      const h1 = min(r * g.sh - g.ph + g.kh, g.h);
+      for (let s = 0; s < g.ow; s++) {
+        const w0 = max(s * g.sw - g.pw, 0);
+        const w1 = min(s * g.sw - g.pw + g.kw, g.w);
+        let total: f64 = 0;
+        for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) total += <f64>load<f32>(addr(xp, ih * g.w + iw));
+        store<f32>(addr(op, r * g.ow + s), <f32>(total / <f64>divisor(g, r, s)));
+      }
+    }
+  }
+}
+
+export function avgPool2dBackwardF32(desc: usize, p0: i32, p1: i32, dy: usize, dx: usize): void {
+  const g = changetype<Pool>(desc);
+  const plane = g.h * g.w;
+  const outPlane = g.oh * g.ow;
+  memory.fill(addr(dx, p0 * plane), 0, <usize>((p1 - p0) * plane) << 2);
+  for (let p = p0; p < p1; p++) {
+    const dxp = addr(dx, p * plane);
+    const dyp = addr(dy, p * outPlane);
+    for (let r = 0; r < g.oh; r++) {
+      const h0 = max(r * g.sh - g.ph, 0);
+      const h1 = min(r * g.sh - g.ph + g.kh, g.h);
+      for (let s = 0; s < g.ow; s++) {
+        const w0 = max(s * g.sw - g.pw, 0);
+        const w1 = min(s * g.sw - g.pw + g.kw, g.w);
+        const v = load<f32>(addr(dyp, r * g.ow + s)) / divisor(g, r, s);
+        for (let ih = h0; ih < h1; ih++) {
+          for (let iw = w0; iw < w1; iw++) {
+            const q = addr(dxp, ih * g.w + iw);
+            store<f32>(q, load<f32>(q) + v);
+          }
+        }
+      }
+    }
+  }
+}

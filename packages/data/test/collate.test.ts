@@ -107,3 +107,19 @@ describe("defaultConvert (batchSize: null)", () => {
     expect(plain(out)).toEqual({ x: { dtype: "float32", shape: [2], values: [1, 2] }, y: 3 });
   });
 });
+
+describe("worker batches move without copies", () => {
+  it("transfers whole, owned buffers; leaves shared memory and slices to cloning", async () => {
+    const { hostTensor, transferList } = await import("../src/collate/host-tree.js");
+    const { hostCollate } = await import("../src/collate/host-collate.js");
+    const owned = new Float32Array(4);
+    const shared = new Float32Array(new SharedArrayBuffer(16));
+    const slice = new Float32Array(8).subarray(2, 4);
+    const tree = { a: hostTensor("float32", [4], owned), b: [hostTensor("float32", [4], shared), hostTensor("float32", [2], slice)] };
+    expect(transferList(tree)).toEqual([owned.buffer]);
+    const batch = hostCollate([[new Float32Array([1, 2]), 3], [new Float32Array([4, 5]), 6]], [0, 1]);
+    const buffers = transferList(batch);
+    expect(buffers).toHaveLength(2); // the stacked features and the int64 labels
+    expect(new Set(buffers).size).toBe(2);
+  });
+});

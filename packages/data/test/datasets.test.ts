@@ -25,6 +25,16 @@ describe("TensorDataset", () => {
     expect(yb!.tolistSync()).toEqual([13, 10, 13]);
   });
 
+  it("describes itself to workers once, through shared memory", async () => {
+    const ds = new TensorDataset(arange(6).reshape(3, 2).float(), tensor([1n, 2n, 3n]));
+    const spec = (await ds.workerInit()) as { kind: string; tensors: { dtype: string; shape: number[]; data: ArrayBufferView }[] };
+    expect(spec.kind).toBe("tensors");
+    expect(spec.tensors.map((t) => [t.dtype, t.shape])).toEqual([["float32", [3, 2]], ["int64", [3]]]);
+    for (const t of spec.tensors) expect(t.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(spec.tensors[0]!.data as Float32Array)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(await ds.workerInit()).toBe(spec); // cached: later loaders and epochs reuse the same memory
+  });
+
   it("rejects tensors of different lengths and out-of-range indices, naming both", () => {
     expect(() => new TensorDataset(zeros(4, 2), zeros(5))).toThrow(/tensor 0 has shape \[4, 2\], tensor 1 has shape \[5\]/);
     const ds = new TensorDataset(zeros(4, 2));

@@ -3,7 +3,7 @@ import { arange, registerBackend, tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import { ConcatDataset, DataLoader, DataLoaderError, Subset, TensorDataset, type DataLoaderOptions } from "@trek/data";
 import { AsyncDataset, AugmentedDataset } from "./fixtures/augmented-dataset.js";
-import { BrokenConstructorDataset, CrashingDataset, FailingDataset, RaggedDataset, StallingDataset } from "./fixtures/faulty-datasets.js";
+import { BrokenConstructorDataset, CountingDataset, CrashingDataset, FailingDataset, RaggedDataset, StallingDataset } from "./fixtures/faulty-datasets.js";
 import { ShardedRange } from "./fixtures/streams.js";
 import { SquaresDataset } from "./fixtures/tensor-samples.js";
 import { padCollate, SequenceDataset } from "./fixtures/variable-length.js";
@@ -113,6 +113,23 @@ describe("worker results equal single-process results", () => {
     expect(batches.slice(0, 3).map((b) => b.i.values)).toEqual([[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8, 11]]);
     const one = await epoch(loader(new ShardedRange(23), { batchSize: 4, numWorkers: 1, worker, seed: 5 }));
     expect(one).toEqual(await epoch(loader(new ShardedRange(23), { batchSize: 4, seed: 5 })));
+  });
+});
+
+describe("prefetching", () => {
+  it("workers load prefetchFactor batches each ahead of the consumer, and no more", async () => {
+    const counter = new SharedArrayBuffer(4);
+    const fetched = () => Atomics.load(new Int32Array(counter), 0);
+    const worker = spec("faulty-datasets.ts", "CountingDataset", 100, counter);
+    const l = loader(new CountingDataset(100, counter), { batchSize: 5, numWorkers: 2, prefetchFactor: 2, worker });
+    const iterator = l[Symbol.asyncIterator]();
+    await iterator.next(); // batch 0 consumed; batches 1..4 requested ahead
+    const deadline = Date.now() + 10_000;
+    while (fetched() < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fetched()).toBe(25); // 5 batches of 5: the one consumed plus 2 workers × 2 ahead
+    await iterator.return!();
+    expectNoWorkers(l);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { formatShape, isFloatingPoint, isTensor, keep, scope, withoutRecording, zerosLike, type Tensor } from "@trek/tensor";
 import type { OptimizerOptions, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamState, Params } from "./types.js";
-import { describe } from "./validation.js";
+import { formatValue } from "./validation.js";
 
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** The options a group gets for every key it does not set itself. */
@@ -57,7 +57,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   addParamGroup(input: ParamGroupInput<O>): void {
     if (input === null || typeof input !== "object" || !("params" in input)) {
-      throw new TypeError(`${this.name}.addParamGroup: expected { params, ...options }, got ${describe(input)}`);
+      throw new TypeError(`${this.name}.addParamGroup: expected { params, ...options }, got ${formatValue(input)}`);
     }
     const groupIndex = this.paramGroups.length;
     const where = ` (parameter group ${groupIndex})`;
@@ -65,7 +65,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     let params: unknown[];
     if (isTensor(source)) params = [source];
     else if (source !== null && typeof source === "object" && Symbol.iterator in source) params = [...(source as Iterable<unknown>)];
-    else throw new TypeError(`${this.name}: params of parameter group ${groupIndex} must be an iterable of Tensors, got ${describe(source)}`);
+    else throw new TypeError(`${this.name}: params of parameter group ${groupIndex} must be an iterable of Tensors, got ${formatValue(source)}`);
 
     const seen = new Set<Tensor>();
     params.forEach((param, position) => {
@@ -162,7 +162,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   loadStateDict(stateDict: OptimizerStateDict): void {
     const owner = `${this.name}.loadStateDict`;
     if (stateDict === null || typeof stateDict !== "object" || !Array.isArray(stateDict.paramGroups) || typeof stateDict.state !== "object") {
-      throw new TypeError(`${owner}: expected { state, paramGroups } as returned by stateDict(), got ${describe(stateDict)}`);
+      throw new TypeError(`${owner}: expected { state, paramGroups } as returned by stateDict(), got ${formatValue(stateDict)}`);
     }
     const savedSizes = stateDict.paramGroups.map((group) => (Array.isArray(group?.params) ? group.params.length : NaN));
     const sizes = this.paramGroups.map((group) => group.params.length);
@@ -197,7 +197,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
               const moved = value.to({ device: param.device, dtype: isFloatingPoint(value.dtype) ? param.dtype : value.dtype });
               restored[key] = keep(moved === value ? value.clone() : moved);
             } else {
-              throw new TypeError(`${owner}: state "${key}" of parameter ${id} must be a Tensor or a number, got ${describe(value)}`);
+              throw new TypeError(`${owner}: state "${key}" of parameter ${id} must be a Tensor or a number, got ${formatValue(value)}`);
             }
           }
         }
@@ -258,7 +258,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       throw new TypeError(`${this.name}: params must be an iterable of Tensors or parameter groups, got a single Tensor; wrap it in an array`);
     }
     if (source === null || typeof source !== "object" || !(Symbol.iterator in source)) {
-      throw new TypeError(`${this.name}: params must be an iterable of Tensors or parameter groups, got ${describe(source)}`);
+      throw new TypeError(`${this.name}: params must be an iterable of Tensors or parameter groups, got ${formatValue(source)}`);
     }
     const items = [...(source as Iterable<unknown>)];
     if (items.length === 0) throw new Error(`${this.name}: got an empty parameter list`);
@@ -267,14 +267,14 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     if (tensors > 0) throw new TypeError(`${this.name}: params mixes Tensors and parameter groups; pass one or the other`);
     items.forEach((item, position) => {
       if (item === null || typeof item !== "object" || !("params" in item)) {
-        throw new TypeError(`${this.name}: params must be an iterable of Tensors or parameter groups { params, ...options }, got ${describe(item)} at position ${position}`);
+        throw new TypeError(`${this.name}: params must be an iterable of Tensors or parameter groups { params, ...options }, got ${formatValue(item)} at position ${position}`);
       }
     });
     return items as ParamGroupInput<O>[];
   }
 
   private checkParam(param: unknown, where: string): asserts param is Tensor {
-    if (!isTensor(param)) throw new TypeError(`${this.name}: ${where} is not a Tensor but ${describe(param)}`);
+    if (!isTensor(param)) throw new TypeError(`${this.name}: ${where} is not a Tensor but ${formatValue(param)}`);
     if (param.isDisposed) throw new Error(`${this.name}: ${where} (shape ${formatShape(param.shape)}) was disposed`);
     if (!isFloatingPoint(param.dtype)) {
       throw new TypeError(`${this.name}: can only optimize floating-point tensors, but ${where} has dtype ${param.dtype}`);

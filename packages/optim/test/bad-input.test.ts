@@ -22,7 +22,7 @@ import {
   StepLR,
   type Optimizer,
 } from "@trek/optim";
-import { OPTIMIZERS } from "./helpers.js";
+import { OPTIMIZERS } from "./support.js";
 
 registerBackend("cpu", () => new CpuBackend());
 

@@ -3,7 +3,7 @@ import "@trek/autograd";
 import { memory, registerBackend, scope, Tensor, tensor, zeros } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import { Adam, SGD, type Optimizer } from "@trek/optim";
-import { OPTIMIZERS, loadFixture, makeProblem, objective, type OptimizerFixtures, type Problem } from "./helpers.js";
+import { OPTIMIZERS, loadFixture, makeProblem, objective, type OptimizerFixtures, type Problem } from "./support.js";
 
 registerBackend("cpu", () => new CpuBackend());
 

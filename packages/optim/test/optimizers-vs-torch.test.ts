@@ -9,9 +9,21 @@ import {
   makeProblem,
   trajectory,
   type OptimizerFixtures,
-} from "./helpers.js";
+} from "./support.js";
 
 registerBackend("cpu", () => new CpuBackend());
+
+/** The CPU backend without its fused optimizer kernels: steps run the tensor-op decompositions. */
+class DecomposedStepsBackend extends CpuBackend {
+  override readonly name: string = "cpu-decomposed-steps";
+  constructor() {
+    super();
+    const { sgdStep: _sgd, adamStep: _adam, rmspropStep: _rmsprop, ...others } = this.kernels ?? {};
+    Object.defineProperty(this, "kernels", { value: others });
+  }
+}
+registerBackend("cpu-decomposed-steps", () => new DecomposedStepsBackend());
+const FUSED = new Set(["SGD", "Adam", "AdamW", "RMSprop"]);
 
 const fixtures = loadFixture<OptimizerFixtures>("optimizers.json");
 // float64 agrees to rounding; float32 to its precision over 20 steps.
@@ -27,13 +39,24 @@ describe("optimizer trajectories match PyTorch", () => {
   });
 
   for (const c of fixtures.cases) {
-    it(`${c.name} (${c.dtype}) follows PyTorch for ${fixtures.steps} steps`, () => {
-      const problem = makeProblem(fixtures.problem, c.dtype);
-      const optimizer = makeOptimizer(c, problem);
-      const { atol, rtol } = TOLERANCE[c.dtype];
-      expectTrajectoryClose(trajectory(optimizer, problem, fixtures.steps), c.trajectory, atol, rtol);
-    });
+    // SGD, Adam(W) and RMSprop run a backend's fused kernel when it has one: check both paths.
+    for (const device of FUSED.has(c.optimizer) ? ["cpu", "cpu-decomposed-steps"] : ["cpu"]) {
+      const how = device === "cpu" ? "" : ", tensor-op decomposition";
+      it(`${c.name} (${c.dtype}${how}) follows PyTorch for ${fixtures.steps} steps`, () => {
+        const problem = makeProblem(fixtures.problem, c.dtype, device);
+        const optimizer = makeOptimizer(c, problem);
+        const { atol, rtol } = TOLERANCE[c.dtype];
+        expectTrajectoryClose(trajectory(optimizer, problem, fixtures.steps), c.trajectory, atol, rtol);
+      });
+    }
   }
+
+  it("the decomposition device really lacks the fused kernels", () => {
+    const problem = makeProblem(fixtures.problem, "float32", "cpu-decomposed-steps");
+    expect(problem.w.device).toBe("cpu-decomposed-steps");
+    expect(problem.w.backend.kernels?.adamStep).toBeUndefined();
+    expect(problem.w.backend.kernels?.matmul).toBeDefined();
+  });
 
   // PyTorch 1.13's NAdam has no `maximize`: maximizing −f must retrace minimizing f.
   for (const c of fixtures.cases.filter((c) => c.optimizer === "NAdam")) {

@@ -17,7 +17,7 @@ import {
   type LRScheduler,
   type Optimizer,
 } from "@trek/optim";
-import { expectListsClose, loadFixture, type SchedulerCase } from "./helpers.js";
+import { expectListsClose, loadFixture, type SchedulerCase } from "./support.js";
 
 registerBackend("cpu", () => new CpuBackend());
 

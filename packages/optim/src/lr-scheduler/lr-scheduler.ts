@@ -4,7 +4,7 @@
  */
 import { Optimizer } from "../optimizer.js";
 import type { ParamGroup } from "../types.js";
-import { describe } from "../validation.js";
+import { formatValue } from "../validation.js";
 
 /** A scheduler's state: its fields other than the optimizer and functions (JSON-friendly). */
 export type SchedulerStateDict = Record<string, unknown>;
@@ -27,7 +27,7 @@ export abstract class LRScheduler {
    */
   constructor(optimizer: Optimizer, lastEpoch = -1) {
     if (!(optimizer instanceof Optimizer)) {
-      throw new TypeError(`${this.name}: expected an Optimizer, got ${describe(optimizer)}`);
+      throw new TypeError(`${this.name}: expected an Optimizer, got ${formatValue(optimizer)}`);
     }
     this.optimizer = optimizer;
     if (lastEpoch === -1) {
@@ -97,7 +97,7 @@ export abstract class LRScheduler {
   /** Restores a state saved by `stateDict()`. */
   loadStateDict(state: SchedulerStateDict): void {
     if (state === null || typeof state !== "object") {
-      throw new TypeError(`${this.name}.loadStateDict: expected an object from stateDict(), got ${describe(state)}`);
+      throw new TypeError(`${this.name}.loadStateDict: expected an object from stateDict(), got ${formatValue(state)}`);
     }
     const skipped = new Set(["optimizer", ...this.stateExclusions()]);
     for (const [key, value] of Object.entries(state)) {

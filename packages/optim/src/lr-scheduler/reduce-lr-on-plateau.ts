@@ -1,6 +1,6 @@
 /** ReduceLROnPlateau: lowers the learning rate when a metric has stopped improving. */
 import { Optimizer } from "../optimizer.js";
-import { describe } from "../validation.js";
+import { formatValue } from "../validation.js";
 import type { SchedulerStateDict } from "./lr-scheduler.js";
 
 export interface ReduceLROnPlateauOptions {
@@ -46,7 +46,7 @@ export class ReduceLROnPlateau {
 
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
     const name = "ReduceLROnPlateau";
-    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${name}: expected an Optimizer, got ${describe(optimizer)}`);
+    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${name}: expected an Optimizer, got ${formatValue(optimizer)}`);
     this.optimizer = optimizer;
     this.mode = options.mode ?? "min";
     this.factor = options.factor ?? 0.1;
@@ -55,11 +55,11 @@ export class ReduceLROnPlateau {
     this.thresholdMode = options.thresholdMode ?? "rel";
     this.cooldown = options.cooldown ?? 0;
     this.eps = options.eps ?? 1e-8;
-    if (this.mode !== "min" && this.mode !== "max") throw new RangeError(`${name}: mode must be "min" or "max", got ${describe(this.mode)}`);
+    if (this.mode !== "min" && this.mode !== "max") throw new RangeError(`${name}: mode must be "min" or "max", got ${formatValue(this.mode)}`);
     if (this.thresholdMode !== "rel" && this.thresholdMode !== "abs") {
-      throw new RangeError(`${name}: thresholdMode must be "rel" or "abs", got ${describe(this.thresholdMode)}`);
+      throw new RangeError(`${name}: thresholdMode must be "rel" or "abs", got ${formatValue(this.thresholdMode)}`);
     }
-    if (!(this.factor < 1 && this.factor >= 0)) throw new RangeError(`${name}: factor must be in [0, 1), got ${describe(this.factor)}`);
+    if (!(this.factor < 1 && this.factor >= 0)) throw new RangeError(`${name}: factor must be in [0, 1), got ${formatValue(this.factor)}`);
     const groups = optimizer.paramGroups.length;
     const minLr = options.minLr ?? 0;
     if (Array.isArray(minLr)) {
@@ -75,7 +75,7 @@ export class ReduceLROnPlateau {
   /** Records a new value of the metric and reduces the learning rates on a plateau. */
   step(metric: number): void {
     const current = Number(metric);
-    if (Number.isNaN(current)) throw new RangeError(`ReduceLROnPlateau.step: the metric is NaN (got ${describe(metric)})`);
+    if (Number.isNaN(current)) throw new RangeError(`ReduceLROnPlateau.step: the metric is NaN (got ${formatValue(metric)})`);
     this.lastEpoch += 1;
     if (this.isBetter(current, this.best)) {
       this.best = current;
@@ -122,7 +122,7 @@ export class ReduceLROnPlateau {
   /** Restores a state saved by `stateDict()`; a `best` of null (±Infinity after JSON) means none yet. */
   loadStateDict(state: SchedulerStateDict): void {
     if (state === null || typeof state !== "object") {
-      throw new TypeError(`ReduceLROnPlateau.loadStateDict: expected an object from stateDict(), got ${describe(state)}`);
+      throw new TypeError(`ReduceLROnPlateau.loadStateDict: expected an object from stateDict(), got ${formatValue(state)}`);
     }
     const own = this.stateDict();
     for (const [key, value] of Object.entries(state)) {

@@ -1,5 +1,5 @@
 /**
- * Shared test helpers: the PyTorch fixtures written by scripts/fixtures/torch_optim.py, the
+ * Shared test code: the PyTorch fixtures written by scripts/fixtures/torch_optim.py, the
  * objective they were computed on, and a comparison that reports where values differ.
  */
 import { readFileSync } from "node:fs";
@@ -68,12 +68,12 @@ export interface Problem {
   y: Tensor;
 }
 
-export function makeProblem(p: OptimizerFixtures["problem"], dtype: DType): Problem {
+export function makeProblem(p: OptimizerFixtures["problem"], dtype: DType, device = "cpu"): Problem {
   return {
-    w: tensor(p.w0, { dtype, requiresGrad: true }),
-    b: tensor(p.b0, { dtype, requiresGrad: true }),
-    x: tensor(p.x, { dtype }),
-    y: tensor(p.y, { dtype }),
+    w: tensor(p.w0, { dtype, device, requiresGrad: true }),
+    b: tensor(p.b0, { dtype, device, requiresGrad: true }),
+    x: tensor(p.x, { dtype, device }),
+    y: tensor(p.y, { dtype, device }),
   };
 }
 

@@ -2,7 +2,7 @@
 
 Prints one JSON object: {"optuna": version, "results": {function: {sampler: [best - optimum per seed]}}}.
 The functions mirror packages/tune/test/helpers/test-functions.ts; keep them identical.
-Usage: python3 optuna_reference.py --budget 100 --seeds 20 [--functions a,b]
+Usage: python3 optuna_reference.py --budget 100 --seeds 20 [--functions a,b] [--samplers optuna-tpe,...]
 """
 import argparse
 import json
@@ -68,6 +68,7 @@ def main():
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--functions", default=",".join(FUNCTIONS))
+    parser.add_argument("--samplers", default=",".join(SAMPLERS))
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     import warnings
@@ -77,7 +78,8 @@ def main():
     for name in args.functions.split(","):
         objective, optimum = FUNCTIONS[name]
         results[name] = {}
-        for sampler_name, make_sampler in SAMPLERS.items():
+        for sampler_name in args.samplers.split(","):
+            make_sampler = SAMPLERS[sampler_name]
             gaps = []
             for seed in range(args.seeds):
                 study = optuna.create_study(sampler=make_sampler(seed))

@@ -81,18 +81,14 @@ export { dominates, paretoFront, hypervolume2d } from "./multi-objective.js";
 // Export and visualization
 export { trialsToRows, trialsToCsv, trialsToJson } from "./export.js";
 export { paramImportances, type ParamImportancesOptions } from "./visualization/param-importances.js";
-export {
-  plotOptimizationHistory,
-  plotIntermediateValues,
-  plotParallelCoordinate,
-  plotSlice,
-  plotContour,
-  plotParamImportances,
-  plotParetoFront,
-  type TargetOptions,
-  type ParamPlotOptions,
-  type ParetoFrontOptions,
-} from "./visualization/plots.js";
+export { plotOptimizationHistory } from "./visualization/plot-optimization-history.js";
+export { plotIntermediateValues } from "./visualization/plot-intermediate-values.js";
+export { plotParallelCoordinate } from "./visualization/plot-parallel-coordinate.js";
+export { plotSlice } from "./visualization/plot-slice.js";
+export { plotContour } from "./visualization/plot-contour.js";
+export { plotParamImportances } from "./visualization/plot-param-importances.js";
+export { plotParetoFront, type ParetoFrontOptions } from "./visualization/plot-pareto-front.js";
+export type { TargetOptions, ParamPlotOptions } from "./visualization/plot-helpers.js";
 export { writePlot, toHtml, type PlotSource } from "./visualization/svg.js";
 
 // Utilities

@@ -247,7 +247,16 @@ export class Study {
 
   /** @internal Keeps the cache current with a live trial of this process. */
   noteLocalTrial(trial: FrozenTrial): void {
+    const known = this.cache.get(trial.number);
     this.cache.set(trial.number, trial);
+    if (known && this.sortedTrials) {
+      // Replacing a snapshot keeps the order: patch it in place instead of sorting again.
+      const index = this.sortedTrials[trial.number] === known ? trial.number : this.sortedTrials.indexOf(known);
+      if (index >= 0) {
+        this.sortedTrials[index] = trial;
+        return;
+      }
+    }
     this.sortedTrials = null;
   }
 

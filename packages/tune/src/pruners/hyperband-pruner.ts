@@ -32,7 +32,6 @@ export class HyperbandPruner implements Pruner {
   private readonly bootstrapCount: number;
   private brackets: SuccessiveHalvingPruner[] | null = null;
   private budgets: number[] = [];
-  private resolvedMaxResource: number | null = null;
 
   constructor(options: HyperbandPrunerOptions = {}) {
     this.minResource = options.minResource ?? 1;
@@ -76,7 +75,6 @@ export class HyperbandPruner implements Pruner {
   }
 
   private build(maxResource: number): void {
-    this.resolvedMaxResource = maxResource;
     const nBrackets = Math.floor(Math.log(maxResource / this.minResource) / Math.log(this.reductionFactor) + 1e-9) + 1;
     this.brackets = [];
     this.budgets = [];

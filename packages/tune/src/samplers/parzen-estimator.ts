@@ -1,6 +1,8 @@
 import { type Distribution, roundToDistribution } from "../distributions.js";
 import type { SeededRandom } from "../random.js";
-import { logNormalMass, logNormalPdf, logSumExp } from "./normal-distribution.js";
+import { logNormalMass, logSumExp } from "./normal-distribution.js";
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** How the kernels' widths are chosen. */
 export type BandwidthRule =
@@ -18,6 +20,12 @@ export interface ParzenEstimatorOptions {
   /** Let the outermost observations use their distance to the range ends as width. */
   considerEndpoints: boolean;
   bandwidth: BandwidthRule;
+  /**
+   * How continuous kernels enter `logPdf`: `"density"` as normalized densities, `"height"` with
+   * every kernel scaled to the same peak height (its density times its width), so that a
+   * narrow kernel counts no more than its weight. See `TpeSamplerOptions.kernelScoring`.
+   */
+  kernelScoring: "density" | "height";
 }
 
 /** A numeric dimension as the estimator models it (log ranges in log space). */
@@ -32,7 +40,7 @@ interface NumericDimension {
   high: number;
   mus: Float64Array;
   sigmas: Float64Array;
-  /** log of each kernel's mass inside [low, high] (truncation normalizer). */
+  /** Per kernel: log of its mass inside [low, high], plus log σ when scored as a density. */
   logNormalizers: Float64Array;
 }
 
@@ -182,7 +190,7 @@ function buildDimension(distribution: Distribution, values: number[], withPrior:
       const left = position === 0 ? low : all[order[position - 1]!]!;
       const right = position === n - 1 ? high : all[order[position + 1]!]!;
       let sigma = Math.max(all[index]! - left, right - all[index]!);
-      if (!options.considerEndpoints && n > 2) {
+      if (!options.considerEndpoints && n >= 2) {
         if (position === 0) sigma = all[order[1]!]! - all[index]!;
         else if (position === n - 1) sigma = all[index]! - all[order[n - 2]!]!;
       }
@@ -196,7 +204,9 @@ function buildDimension(distribution: Distribution, values: number[], withPrior:
   }
   const logNormalizers = new Float64Array(nComponents);
   for (let k = 0; k < nComponents; k++) logNormalizers[k] = logNormalMass((low - mus[k]!) / sigmas[k]!, (high - mus[k]!) / sigmas[k]!);
-  return { kind: "numeric", distribution: distribution as NumericDimension["distribution"], log, step, low, high, mus, sigmas, logNormalizers };
+  // Stepped dimensions score bucket masses, which need no width normalization.
+  const continuousNormalizers = Float64Array.from(logNormalizers, (value, k) => (options.kernelScoring === "density" ? value + Math.log(sigmas[k]!) : value));
+  return { kind: "numeric", distribution: distribution as NumericDimension["distribution"], log, step, low, high, mus, sigmas, logNormalizers: step > 0 ? logNormalizers : continuousNormalizers };
 }
 
 function sampleCategorical(random: SeededRandom, dimension: CategoricalDimension, component: number): number {
@@ -234,7 +244,7 @@ function addNumericLogDensity(dimension: NumericDimension, value: number, compon
   }
   const x = dimension.log ? Math.log(value) : value;
   for (let k = 0; k < n; k++) {
-    const sigma = sigmas[k]!;
-    componentLogs[k]! += logNormalPdf((x - mus[k]!) / sigma) - Math.log(sigma) - logNormalizers[k]!;
+    const z = (x - mus[k]!) / sigmas[k]!;
+    componentLogs[k]! += -0.5 * z * z - LOG_SQRT_2PI - logNormalizers[k]!;
   }
 }

@@ -57,7 +57,7 @@ export class FileLock {
         throw new Error(`could not lock ${this.path} within ${this.timeoutMs / 1000} s; if no process uses it, delete the file`);
       }
       await sleep(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, 20);
+      delay = Math.min(delay * 2, 4); // the lock is held for well under a millisecond: poll often
     }
   }
 

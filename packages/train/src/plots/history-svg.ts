@@ -83,6 +83,14 @@ function panelSvg(history: HistoryLike, title: string, series: readonly string[]
   }
   parts.push(`<text x="${left + plotWidth / 2}" y="${y0 + PANEL_HEIGHT - 8}" text-anchor="middle" font-size="12">epoch</text>`);
 
+  // The legend goes in the right-hand corner the curves' ends stay away from.
+  const tail = series.flatMap((key) => history[key]!.slice(Math.floor(epochs * 0.6)).filter(Number.isFinite));
+  const tailMean = tail.reduce((a, b) => a + b, 0) / Math.max(tail.length, 1);
+  const legendAtBottom = yOf(tailMean) < top + plotHeight / 2;
+  const legendHeight = series.length * 16 + 6;
+  const legendTop = legendAtBottom ? top + plotHeight - legendHeight - 6 : top + 6;
+  const legendLeft = left + plotWidth - 118;
+  const legend: string[] = [`<rect x="${legendLeft}" y="${legendTop}" width="112" height="${legendHeight}" fill="white" fill-opacity="0.85" stroke="#ddd"/>`];
   series.forEach((key, index) => {
     const color = /^val[A-Z]/.test(key) ? VALIDATION_COLOR : index === 0 ? TRAIN_COLOR : "#2ca02c";
     const points = history[key]!.map((value, epoch) => (Number.isFinite(value) ? [xOf(epoch), yOf(value)] : null));
@@ -91,10 +99,11 @@ function panelSvg(history: HistoryLike, title: string, series: readonly string[]
       .join(" ");
     parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
     for (const p of points) if (p) parts.push(`<circle cx="${p[0]!.toFixed(1)}" cy="${p[1]!.toFixed(1)}" r="3" fill="${color}"/>`);
-    const legendY = top + 14 + index * 16;
-    parts.push(`<line x1="${left + plotWidth - 110}" y1="${legendY}" x2="${left + plotWidth - 92}" y2="${legendY}" stroke="${color}" stroke-width="2"/>`);
-    parts.push(`<text x="${left + plotWidth - 88}" y="${legendY}" dominant-baseline="middle" font-size="11">${escapeXml(key)}</text>`);
+    const legendY = legendTop + 11 + index * 16;
+    legend.push(`<line x1="${legendLeft + 6}" y1="${legendY}" x2="${legendLeft + 24}" y2="${legendY}" stroke="${color}" stroke-width="2"/>`);
+    legend.push(`<text x="${legendLeft + 28}" y="${legendY}" dominant-baseline="middle" font-size="11">${escapeXml(key)}</text>`);
   });
+  parts.push(...legend);
   return parts.join("\n");
 }
 

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { registerBackend, tensor, zeros, type DType } from "@trek/tensor";
+import { CpuBackend } from "@trek/backend-cpu";
+import { Embedding } from "@trek/nn";
+import { checkAgainstFixture, loadFixtures } from "./helpers.js";
+
+registerBackend("cpu", () => new CpuBackend());
+
+const cases = loadFixtures("embedding");
+const DTYPES: DType[] = ["float32", "float64"];
+
+describe("Embedding matches PyTorch", () => {
+  for (const dtype of DTYPES) {
+    for (const [name, c] of Object.entries(cases)) {
+      it(`${name} (${dtype})`, () => {
+        const m = c.module as { num: number; dim: number; paddingIdx?: number };
+        const layer = new Embedding(m.num, m.dim, { paddingIdx: m.paddingIdx ?? null });
+        checkAgainstFixture(name, c, dtype, layer, (x) => layer.call(x.indices!));
+      });
+    }
+  }
+});
+
+describe("Embedding", () => {
+  it("starts the padding row at zero and never trains it", () => {
+    const layer = new Embedding(5, 3, { paddingIdx: -1 });
+    expect(layer.paddingIdx).toBe(4);
+    expect(Array.from(layer.weight.select(0, 4).dataSync() as Float32Array)).toEqual([0, 0, 0]);
+    layer.call(tensor([4n, 4n, 1n])).sum().backward();
+    expect(Array.from(layer.weight.grad!.select(0, 4).dataSync() as Float32Array)).toEqual([0, 0, 0]);
+    expect(Array.from(layer.weight.grad!.select(0, 1).dataSync() as Float32Array)).toEqual([1, 1, 1]);
+  });
+
+  it("fromPretrained copies the vectors and freezes them by default", () => {
+    const vectors = tensor([[1, 2], [3, 4], [5, 6]]);
+    const frozen = Embedding.fromPretrained(vectors);
+    expect(frozen.weight.requiresGrad).toBe(false);
+    expect(frozen.call(tensor([2n, 0n])).tolistSync()).toEqual([[5, 6], [1, 2]]);
+    const trainable = Embedding.fromPretrained(vectors, { freeze: false, paddingIdx: 0 });
+    expect(trainable.weight.requiresGrad).toBe(true);
+    // The padding row keeps its pretrained values, as in PyTorch.
+    expect(trainable.call(tensor([0n])).tolistSync()).toEqual([[1, 2]]);
+    vectors.mul_(0);
+    expect(frozen.call(tensor([1n])).tolistSync()).toEqual([[3, 4]]);
+  });
+
+  it("rejects float indices and out-of-range indices clearly", () => {
+    const layer = new Embedding(4, 2);
+    expect(() => layer.call(zeros([3]))).toThrow("Embedding(4, 2): expected integer indices (int64 or int32), got float32 [3]");
+    expect(() => layer.call(tensor([1n, 7n]))).toThrow("embedding: an index is out of range for 4 embeddings");
+  });
+});

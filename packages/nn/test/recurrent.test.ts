@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { registerBackend, randn, type DType, type Tensor } from "@trek/tensor";
+import { CpuBackend } from "@trek/backend-cpu";
+import { GRU, LSTM, RNN, packPaddedSequence, padPackedSequence, type RecurrentOptions } from "@trek/nn";
+import { checkAgainstFixture, loadFixtures } from "./helpers.js";
+
+registerBackend("cpu", () => new CpuBackend());
+
+const cases = loadFixtures("recurrent");
+const DTYPES: DType[] = ["float32", "float64"];
+
+interface RecurrentConfig {
+  kind: "RNN" | "LSTM" | "GRU";
+  input: number;
+  hidden: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  batchFirst?: boolean;
+  bias?: boolean;
+  nonlinearity?: "tanh" | "relu";
+  lengths?: number[];
+}
+
+function build(m: RecurrentConfig): RNN | LSTM | GRU {
+  const options: RecurrentOptions = { numLayers: m.numLayers, bidirectional: m.bidirectional, batchFirst: m.batchFirst, bias: m.bias };
+  if (m.kind === "LSTM") return new LSTM(m.input, m.hidden, options);
+  if (m.kind === "GRU") return new GRU(m.input, m.hidden, options);
+  return new RNN(m.input, m.hidden, { ...options, nonlinearity: m.nonlinearity });
+}
+
+/** Runs the layer like the fixture script: packed input is packed here and padded again afterwards. */
+function run(layer: RNN | LSTM | GRU, m: RecurrentConfig, x: Record<string, Tensor>): unknown {
+  const h0 = x.h0 ?? null;
+  const state = layer instanceof LSTM ? (h0 ? ([h0, x.c0!] as [Tensor, Tensor]) : null) : h0;
+  if (!m.lengths) return (layer as LSTM).call(x.x!, state as [Tensor, Tensor]);
+  const packed = packPaddedSequence(x.x!, m.lengths, { batchFirst: m.batchFirst, enforceSorted: false });
+  const [out, final] = (layer as LSTM).forward(packed, state as [Tensor, Tensor]);
+  const [padded] = padPackedSequence(out, { batchFirst: m.batchFirst });
+  return [padded, final];
+}
+
+describe("RNN, LSTM and GRU match PyTorch (outputs, final states, all gradients)", () => {
+  for (const dtype of DTYPES) {
+    for (const [name, c] of Object.entries(cases)) {
+      it(`${name} (${dtype})`, () => {
+        const m = c.module as unknown as RecurrentConfig;
+        const layer = build(m);
+        checkAgainstFixture(name, c, dtype, layer, (x) => run(layer, m, x));
+      });
+    }
+  }
+});
+
+describe("recurrent layers", () => {
+  it("name parameters like PyTorch", () => {
+    const lstm = new LSTM(3, 4, { numLayers: 2, bidirectional: true });
+    expect(Object.keys(lstm.stateDict())).toEqual([
+      "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+      "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse",
+      "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1",
+      "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse",
+    ]);
+    expect(lstm.getParameter("weight_ih_l1").shape).toEqual([16, 8]);
+    expect(lstm.reprTree()).toBe("LSTM(3, 4, num_layers=2, bidirectional=True)");
+  });
+
+  it("the masked form (lengths) equals running each sequence alone", () => {
+    const gru = new GRU(2, 3, { bidirectional: true, batchFirst: true });
+    const x = randn([2, 5, 2]);
+    const [out, hN] = gru.call(x, null, { lengths: [5, 3] });
+    const [alone, aloneH] = gru.call(x.narrow(0, 1, 1).narrow(1, 0, 3));
+    expect(out.narrow(0, 1, 1).narrow(1, 0, 3).allclose(alone, 1e-5, 1e-6)).toBe(true);
+    expect(out.narrow(0, 1, 1).narrow(1, 3, 2).abs().amax().itemSync()).toBe(0);
+    expect(hN.narrow(1, 1, 1).allclose(aloneH, 1e-5, 1e-6)).toBe(true);
+  });
+
+  it("explain bad input and state shapes", () => {
+    const lstm = new LSTM(10, 20, { numLayers: 2 });
+    expect(() => lstm.call(randn([5, 3, 8]))).toThrow(
+      "LSTM(10, 20, num_layers=2): expected input [T, B, 10] (or unbatched [T, 10]), got [5, 3, 8]",
+    );
+    expect(() => lstm.call(randn([5, 3, 10]), [randn([1, 3, 20]), randn([2, 3, 20])])).toThrow(
+      "LSTM(10, 20, num_layers=2): expected h0 [2, 3, 20], got [1, 3, 20]",
+    );
+    expect(() => new GRU(2, 3).call(randn([4, 2, 2]), null, { lengths: [4, 9] })).toThrow("every length must be an integer in [1, 4], got 9");
+  });
+
+  it("dropout between layers is only active in training mode", () => {
+    const lstm = new LSTM(3, 8, { numLayers: 2, dropout: 0.5 });
+    const x = randn([4, 2, 3]);
+    lstm.eval();
+    const [a] = lstm.call(x);
+    const [b] = lstm.call(x);
+    expect(a.equal(b)).toBe(true);
+    lstm.train();
+    const [c] = lstm.call(x);
+    expect(c.equal(a)).toBe(false);
+  });
+});

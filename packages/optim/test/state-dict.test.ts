@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import "@trek/autograd";
-import { registerBackend, tensor, zeros, type DType, type Tensor } from "@trek/tensor";
+import { registerBackend, scope, tensor, zeros, type DType, type Tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import { Adam, SGD, type Optimizer, type OptimizerStateDict } from "@trek/optim";
 import { OPTIMIZERS, loadFixture, makeProblem, objective, type OptimizerFixtures, type Problem } from "./support.js";
-import { scope } from "@trek/tensor";
 
 registerBackend("cpu", () => new CpuBackend());
 

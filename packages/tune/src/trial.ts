@@ -170,22 +170,27 @@ export class Trial {
     return this.snapshot.params;
   }
 
+  /** The distribution each suggested parameter was drawn from. */
   get distributions(): Readonly<Record<string, Distribution>> {
     return this.snapshot.distributions;
   }
 
+  /** Attributes set with {@link setUserAttr}. */
   get userAttrs(): Readonly<Record<string, AttrValue>> {
     return this.snapshot.userAttrs;
   }
 
+  /** Bookkeeping of samplers, pruners and retries. */
   get systemAttrs(): Readonly<Record<string, AttrValue>> {
     return this.snapshot.systemAttrs;
   }
 
+  /** Values passed to {@link report}, by step. */
   get intermediateValues(): ReadonlyMap<number, number> {
     return this.snapshot.intermediateValues;
   }
 
+  /** When the trial started running. */
   get datetimeStart(): Date | null {
     return this.snapshot.datetimeStart;
   }

@@ -58,26 +58,38 @@ export interface Storage {
   deleteStudy(studyId: number): Promise<void>;
   /** Throws `StudyNotFoundError` when there is no such study. */
   getStudyIdFromName(studyName: string): Promise<number>;
+  /** The name of a study. */
   getStudyName(studyId: number): Promise<string>;
+  /** One direction per objective. */
   getStudyDirections(studyId: number): Promise<StudyDirection[]>;
+  /** Study attributes set by users. */
   getStudyUserAttrs(studyId: number): Promise<Record<string, AttrValue>>;
+  /** Study attributes set by samplers and tools. */
   getStudySystemAttrs(studyId: number): Promise<Record<string, AttrValue>>;
+  /** Sets (or replaces) a user attribute of a study. */
   setStudyUserAttr(studyId: number, key: string, value: AttrValue): Promise<void>;
+  /** Sets (or replaces) a system attribute of a study. */
   setStudySystemAttr(studyId: number, key: string, value: AttrValue): Promise<void>;
+  /** Every study, ordered by creation. */
   getAllStudies(): Promise<StudySummary[]>;
   /** Creates a trial with the next free number: running and empty, or as `template` says. */
   createNewTrial(studyId: number, template?: TrialTemplate): Promise<FrozenTrial>;
   /** Atomically moves the oldest waiting (enqueued) trial to running; `null` when none waits. */
   claimWaitingTrial(studyId: number): Promise<FrozenTrial | null>;
+  /** Stores a parameter of an unfinished trial (stored form: choice index for categoricals). */
   setTrialParam(trialId: number, name: string, internalValue: number, distribution: Distribution): Promise<void>;
+  /** Stores a reported value of an unfinished trial. */
   setTrialIntermediateValue(trialId: number, step: number, value: number): Promise<void>;
+  /** Sets a user attribute of an unfinished trial. */
   setTrialUserAttr(trialId: number, key: string, value: AttrValue): Promise<void>;
+  /** Sets a system attribute of an unfinished trial. */
   setTrialSystemAttr(trialId: number, key: string, value: AttrValue): Promise<void>;
   /**
    * Moves a running trial to a finished state with its values. Throws `TrialFinishedError` when
    * the trial has already finished (for example because it was failed as stale).
    */
   setTrialState(trialId: number, state: TrialState, values?: readonly number[] | null): Promise<void>;
+  /** One trial by its storage-wide id. */
   getTrial(trialId: number): Promise<FrozenTrial>;
   /** All trials of a study ordered by number, optionally only those in `states`. */
   getAllTrials(studyId: number, states?: readonly TrialState[]): Promise<FrozenTrial[]>;

@@ -1,8 +1,9 @@
 import { defineConfig } from "tsup";
 
+// ESM only: the kit defines vitest tests, and vitest cannot be loaded with require().
 export default defineConfig({
   entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
+  format: ["esm"],
   dts: true,
   sourcemap: true,
   clean: true,

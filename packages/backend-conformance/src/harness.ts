@@ -64,7 +64,6 @@ export async function runOnDevice(
   inputs: readonly PreparedInput[],
   fn: (...xs: Tensor[]) => OpOutput,
   what: string,
-  strictLeakCheck = false,
 ): Promise<NamedResult[]> {
   const before = deviceCounts(device);
   const tensorsBefore = memory().tensors;
@@ -80,22 +79,7 @@ export async function runOnDevice(
   if (tensorsAfter !== tensorsBefore) {
     throw new Error(`${what} on "${device}": ${tensorsAfter - tensorsBefore} tensor handle(s) outlived their scope`);
   }
-  if (strictLeakCheck) await checkNoIntermediates(device, inputs, fn, what);
   return results;
-}
-
-/** Without a scope: once the outputs are disposed, nothing the op made may stay allocated. */
-async function checkNoIntermediates(device: string, inputs: readonly PreparedInput[], fn: (...xs: Tensor[]) => OpOutput, what: string): Promise<void> {
-  await scopeAsync(async (s) => {
-    const xs = s.run(() => inputs.map((input) => createInput(input, device)));
-    const before = deviceCounts(device);
-    const outputs = outputList(fn(...xs));
-    for (const { tensor } of outputs) tensor.dispose();
-    const after = deviceCounts(device);
-    if (after.storages !== before.storages || after.bytes !== before.bytes) {
-      throw balanceError(`${what} (without a scope, outputs disposed)`, device, before, after);
-    }
-  });
 }
 
 /** A differential test of one op on one set of inputs. */
@@ -152,18 +136,17 @@ const is16 = (dtype: DType): boolean => dtype === "float16" || dtype === "bfloat
 export async function differential(ctx: CaseContext, caseId: string, variants: readonly DifferentialSpec[]): Promise<void> {
   const rng = ctx.rng(caseId);
   const failures: string[] = [];
-  const strict = ctx.options.leakCheck === "strict";
   const { test, primitives, oracle } = ctx.devices;
   for (const spec of variants) {
     const prepared = spec.inputs.map((s) => prepareInput(s, rng));
     const label = `${spec.variant} (${describeInputs(spec.inputs)})`;
     try {
       const expected = await runOnDevice(oracle, prepared, spec.fn, `${caseId} ${spec.variant}`);
-      const actual = await runOnDevice(test, prepared, spec.fn, `${caseId} ${spec.variant}`, strict);
+      const actual = await runOnDevice(test, prepared, spec.fn, `${caseId} ${spec.variant}`);
       const scale = spec.toleranceScale ?? 1;
       compareAll(ctx, spec, actual, expected, scale, `${label}: backend vs CPU oracle`, failures);
       if (spec.decomposition && primitives) {
-        const decomposed = await runOnDevice(primitives, prepared, spec.fn, `${caseId} ${spec.variant} (primitives only)`, strict);
+        const decomposed = await runOnDevice(primitives, prepared, spec.fn, `${caseId} ${spec.variant} (primitives only)`);
         const half = spec.inputs.some((s) => is16(s.dtype));
         const extra = half ? spec.decompositionScale16 ?? 4 : 1;
         compareAll(ctx, spec, decomposed, actual, scale * extra, `${label}: decomposition vs fast kernel`, failures);
@@ -192,7 +175,6 @@ export interface GoldenSpec {
 export async function golden(ctx: CaseContext, caseId: string, specs: readonly GoldenSpec[]): Promise<void> {
   const rng = ctx.rng(caseId);
   const failures: string[] = [];
-  const strict = ctx.options.leakCheck === "strict";
   const devices = [ctx.devices.test];
   if (ctx.devices.primitives) devices.push(ctx.devices.primitives);
   for (const spec of specs) {
@@ -200,7 +182,7 @@ export async function golden(ctx: CaseContext, caseId: string, specs: readonly G
     for (const device of devices) {
       const label = `${spec.variant} on "${device}"`;
       try {
-        const actual = await runOnDevice(device, prepared, spec.fn, `${caseId} ${spec.variant}`, strict);
+        const actual = await runOnDevice(device, prepared, spec.fn, `${caseId} ${spec.variant}`);
         const names = actual.map((r) => r.name);
         const expectedNames = Object.keys(spec.expected);
         if (names.length !== expectedNames.length || expectedNames.some((n) => !names.includes(n))) {
@@ -221,6 +203,17 @@ export async function golden(ctx: CaseContext, caseId: string, specs: readonly G
   if (failures.length) throw new Error(`${caseId}:\n  ${failures.join("\n  ")}`);
 }
 
+/** The context cases run in. */
+export function createContext(options: ConformanceOptions, devices: Devices, backend: Backend, seed = 1234): CaseContext {
+  return {
+    options,
+    devices,
+    backend,
+    rng: (id) => seededGenerator(seed, id),
+    tolerance: (op, dtype, scale) => resolveTolerance(options, op, dtype, scale),
+  };
+}
+
 /** Seeds a generator from a run seed and a case id (FNV-1a). */
 export function seededGenerator(seed: number, caseId: string): Generator {
   let h = 0x811c9dc5 ^ seed;
@@ -228,4 +221,3 @@ export function seededGenerator(seed: number, caseId: string): Generator {
   return new Generator(h >>> 0);
 }
 
-export { resolveTolerance };

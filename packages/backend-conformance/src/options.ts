@@ -41,12 +41,6 @@ export interface ConformanceOptions {
    * writes the file instead.
    */
   coverageFile?: string;
-  /**
-   * "scope" (default): memory() must return to its starting counts after each case runs inside
-   * `scopeAsync`. "strict": additionally every op must free its intermediates itself, i.e. the
-   * counts return once its outputs are disposed, without a scope.
-   */
-  leakCheck?: "scope" | "strict";
   /** Seed of the random inputs (default 1234). */
   seed?: number;
 }

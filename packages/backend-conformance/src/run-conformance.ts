@@ -9,9 +9,9 @@ import type { Backend, DType } from "@trek/tensor";
 import { DTYPES, isDType } from "@trek/tensor";
 import type { Case } from "./case.js";
 import { CoverageRecorder, FAMILY_TITLES } from "./coverage.js";
-import { kernelNames, registerForRun, type Registration } from "./devices.js";
-import { resolveTolerance, type ConformanceOptions } from "./options.js";
-import { seededGenerator, type CaseContext } from "./harness.js";
+import { kernelNames, registerForRun } from "./devices.js";
+import type { ConformanceOptions } from "./options.js";
+import { createContext, type CaseContext } from "./harness.js";
 import { allCases, coverageGaps } from "./suite.js";
 import { gradientMode } from "./cases/gradients.js";
 
@@ -59,24 +59,15 @@ export function runConformance(factory: () => Backend, options: ConformanceOptio
   const name = options.name ?? instance.name;
   const device = options.device ?? `conformance-${slug(name)}`;
   const recorder = new CoverageRecorder();
-  let registration: Registration | null = null;
 
   describe(`backend conformance: ${name}`, async () => {
-    registration = await registerForRun(instance, device);
+    const reg = await registerForRun(instance, device);
     if (options.init) await options.init(instance);
-    const reg = registration;
     afterAll(async () => {
       await reg.release();
     });
     const supported = new Set(supportedDTypes(instance, options));
-    const seed = options.seed ?? DEFAULT_SEED;
-    const ctx: CaseContext = {
-      options,
-      devices: reg.devices,
-      backend: instance,
-      rng: (id) => seededGenerator(seed, id),
-      tolerance: (op, dtype, scale) => resolveTolerance(options, op, dtype, scale),
-    };
+    const ctx = createContext(options, reg.devices, instance, options.seed ?? DEFAULT_SEED);
     const cases = allCases();
     const ids = new Set(cases.map((c) => c.id));
 

@@ -162,10 +162,12 @@ export function fmod(a: TensorOrScalar, b: TensorOrScalar): Tensor {
   const wrongSign = binary("and", binary("ne", r, 0), binary("xor", rNeg, aNeg));
   // With r a number, r − b is NaN only as ∞ − ∞ (an infinite divisor): fmod keeps the finite dividend.
   const shifted = sub(r, b);
-  const infiniteDivisor = binary("and", binary("ne", shifted, shifted), binary("eq", r, r));
+  const shiftedNaN = binary("ne", shifted, shifted);
+  const rNumber = binary("eq", r, r);
+  const infiniteDivisor = binary("and", shiftedNaN, rNumber);
   const repaired = where(infiniteDivisor, a, shifted);
   const corrected = where(wrongSign, repaired, r);
-  for (const t of [r, rNeg, aNeg, wrongSign, shifted, infiniteDivisor, repaired]) t.dispose();
+  for (const t of [r, rNeg, aNeg, wrongSign, shifted, shiftedNaN, rNumber, infiniteDivisor, repaired]) t.dispose();
   return corrected;
 }
 

@@ -4,14 +4,17 @@
  *
  * Each layer projects the whole input sequence with one matrix product; each step then needs one
  * product with the recurrent weights (all gates of a step at once) and a few elementwise ops.
+ * An LSTM direction runs as one autograd node with a hand-written backward (lstm-sequence.ts).
  */
 import { ShapeError, Tensor, cat, formatShape, stack, tensor, where, zeros } from "@trek/tensor";
+import { isGradEnabled } from "@trek/autograd";
 import { Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { PackedSequence } from "../packed-sequence.js";
 import { linear } from "../functional/linear.js";
 import { dropout as dropoutFn } from "../functional/dropout.js";
 import { uniform_ } from "../init.js";
+import { LstmSequenceFunction } from "./lstm-sequence.js";
 import { checkPositiveInt, newParameter, pyBool, pyFloat, type FactoryOptions } from "../util.js";
 
 type Mode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
@@ -275,22 +278,29 @@ abstract class RecurrentBase extends Module {
     if (!isGru && weights.biasIh && weights.biasHh) inputBias = weights.biasIh.add(weights.biasHh);
     const projected = linear(x, weights.weightIh, inputBias);
     if (inputBias && inputBias !== weights.biasIh) inputBias.dispose();
+    if (isLstm) {
+      const like = { dtype: x.dtype, device: x.device };
+      const hInit = h0 ?? zeros([batch, hidden], like);
+      const cInit = c0 ?? zeros([batch, hidden], like);
+      const keep = isGradEnabled() && [projected, hInit, cInit, weights.weightHh].some((t) => t.requiresGrad);
+      const sink: Tensor[] = [];
+      const [output, h, c] = LstmSequenceFunction.apply<Tensor[]>(projected, hInit, cInit, weights.weightHh, masks, { timeDim, reverse, keep, sink });
+      for (const t of sink) t.dispose();
+      projected.dispose();
+      if (!h0) hInit.dispose();
+      if (!c0) cInit.dispose();
+      return { output: output!, h: h!, c: c! };
+    }
+    // GRU and Elman RNN: recorded op by op (GRU's reset gate multiplies the recurrent term).
     const recurrentT = weights.weightHh.mT;
-    const like = { dtype: x.dtype, device: x.device };
-    let h = h0 ?? zeros([batch, hidden], like);
-    let c = isLstm ? (c0 ?? zeros([batch, hidden], like)) : null;
+    let h = h0 ?? zeros([batch, hidden], { dtype: x.dtype, device: x.device });
     const outputs = new Array<Tensor>(steps);
     const own = new Set<Tensor>(); // states created here that are not outputs
     if (!h0) own.add(h);
-    if (c && !c0) own.add(c);
     for (let step = 0; step < steps; step++) {
       const t = reverse ? steps - 1 - step : step;
       const xt = projected.select(timeDim, t);
-      let hNew: Tensor;
-      let cNew: Tensor | null = null;
-      if (isLstm) [hNew, cNew] = lstmStep(xt, h, c!, recurrentT, hidden);
-      else if (isGru) hNew = gruStep(xt, h, recurrentT, weights.biasHh, hidden);
-      else hNew = rnnStep(xt, h, recurrentT, this.mode === "RNN_RELU");
+      let hNew = isGru ? gruStep(xt, h, recurrentT, weights.biasHh, hidden) : rnnStep(xt, h, recurrentT, this.mode === "RNN_RELU");
       xt.dispose();
       if (masks) {
         // Past a sequence's end the state is carried over and the output is zero.
@@ -298,11 +308,6 @@ abstract class RecurrentBase extends Module {
         const hNext = where(mask, hNew, h);
         outputs[t] = where(mask, hNew, 0);
         hNew.dispose();
-        if (cNew) {
-          const cNext = where(mask, cNew, c!);
-          cNew.dispose();
-          cNew = cNext;
-        }
         mask.dispose();
         hNew = hNext;
         own.add(hNext);
@@ -313,44 +318,16 @@ abstract class RecurrentBase extends Module {
         h.dispose();
         own.delete(h);
       }
-      if (cNew) {
-        if (own.has(c!)) c!.dispose();
-        own.delete(c!);
-        own.add(cNew);
-        c = cNew;
-      }
       h = hNew;
     }
     const output = stack(outputs, timeDim);
     for (const o of outputs) if (o !== h) o.dispose();
     projected.dispose();
     recurrentT.dispose();
-    // The final states must outlive this call even when they are the caller's initial states.
+    // The final state must outlive this call even when it is the caller's initial state.
     if (h === h0) h = h0.reshape(h0.shape);
-    if (c && c === c0) c = c0.reshape(c0.shape);
-    return { output, h, c };
+    return { output, h, c: null };
   }
-}
-
-/** gates = x·W_ihᵀ + b + h·W_hhᵀ; c' = f·c + i·g; h' = o·tanh(c'), with gates ordered i, f, g, o. */
-function lstmStep(xt: Tensor, h: Tensor, c: Tensor, recurrentT: Tensor, hidden: number): [Tensor, Tensor] {
-  const recurrent = h.matmul(recurrentT);
-  const gates = xt.add(recurrent);
-  recurrent.dispose();
-  // One sigmoid over all four gates (the g slice is unused) is cheaper than three small ones.
-  const sig = gates.sigmoid();
-  const gPre = gates.narrow(1, 2 * hidden, hidden);
-  const g = gPre.tanh();
-  const i = sig.narrow(1, 0, hidden);
-  const f = sig.narrow(1, hidden, hidden);
-  const o = sig.narrow(1, 3 * hidden, hidden);
-  const kept = f.mul(c);
-  const added = i.mul(g);
-  const cNew = kept.add(added);
-  const squashed = cNew.tanh();
-  const hNew = o.mul(squashed);
-  for (const t of [gates, sig, gPre, g, i, f, o, kept, added, squashed]) t.dispose();
-  return [hNew, cNew];
 }
 
 /**

@@ -544,9 +544,11 @@ function avgPoolDivisor(h: number, w: number, p: Pool2dParams, oh: number, ow: n
       values[r * ow + s] = p.countIncludePad ? padded : (hEnd - hStart) * (wEnd - wStart);
     }
   }
-  const t = emptyTensor([oh, ow], "float64", device);
-  t.backend.write(t.buffer, "float64", values, 0);
-  return dtype === "float64" ? t : cast(t, dtype);
+  // Small integers, exact in float32: backends without float64 (WebGPU) can hold them too.
+  const storage: DType = dtype === "float64" ? "float64" : "float32";
+  const t = emptyTensor([oh, ow], storage, device);
+  t.backend.write(t.buffer, storage, storage === "float64" ? values : Float32Array.from(values), 0);
+  return dtype === storage ? t : cast(t, dtype);
 }
 
 export function avgPool2d(x: Tensor, params: Pool2dParams, oh: number, ow: number): Tensor {

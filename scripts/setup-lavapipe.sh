@@ -14,6 +14,9 @@ set -eu
 dest=${1:-${TMPDIR:-/tmp}/trek-lavapipe}
 icd="$dest/lvp_icd.json"
 log() { echo "setup-lavapipe: $*" >&2; }
+# Installing the driver's dependencies needs root; the backports driver itself is only unpacked.
+sudo=""
+if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
 
 if [ ! -f "$icd" ]; then
   mkdir -p "$dest/apt/lists/partial" "$dest/apt/cache/archives/partial" "$dest/root"
@@ -21,11 +24,11 @@ if [ ! -f "$icd" ]; then
 
   # The Vulkan loader and the libraries libvulkan_lvp.so links against (LLVM, libdrm, libelf…)
   # come from the system's Mesa package; only the driver itself is taken from backports.
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       libvulkan1 mesa-vulkan-drivers >/dev/null 2>&1; then
     log "refreshing apt lists"
-    apt-get update -q >/dev/null 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    $sudo apt-get update -q >/dev/null 2>&1 || true
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       libvulkan1 mesa-vulkan-drivers >/dev/null
   fi
 

@@ -80,8 +80,9 @@ export function softmax(runtime: GpuRuntime, x: View, dim: number, out: View, lo
       if (shared) code.push(...workgroupReduce("f32", "total", sumOf, "rowTotal"));
       else code.push("  let rowTotal = total;");
       if (log) {
-        code.push("  let logTotal = log_precise(rowTotal) + shift;");
-        code.push(`  for (var k = ${start}; k < n; k = k + ${stride}) { st_out(u32(base1 + i32(k) * os), ld_x(u32(base0 + i32(k) * xs)) - logTotal); }`);
+        // (x − max) − log Σ: subtracting the max first keeps large inputs exact.
+        code.push("  let logTotal = log_precise(rowTotal);");
+        code.push(`  for (var k = ${start}; k < n; k = k + ${stride}) { st_out(u32(base1 + i32(k) * os), (ld_x(u32(base0 + i32(k) * xs)) - shift) - logTotal); }`);
       } else {
         code.push("  let scale = 1.0 / rowTotal;");
         code.push(`  for (var k = ${start}; k < n; k = k + ${stride}) { st_out(u32(base1 + i32(k) * os), exp_precise(ld_x(u32(base0 + i32(k) * xs)) - shift) * scale); }`);

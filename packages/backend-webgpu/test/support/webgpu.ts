@@ -23,7 +23,7 @@ export async function acquireWebGpu(what: string, options: ConstructorParameters
     return backend;
   } catch (err) {
     const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    console.warn(`skipping ${what}: no WebGPU adapter (${reason}). Run scripts/setup-lavapipe.sh and export its VK_ICD_FILENAMES.`);
+    console.warn(`skipping ${what}: ${reason}`);
     return null;
   }
 }

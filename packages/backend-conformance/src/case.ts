@@ -1,5 +1,5 @@
 /** The unit of the suite: one op on one dtype (`family/op/dtype`), run as one test. */
-import type { DType } from "@trek/tensor";
+import type { Backend, DType } from "@trek/tensor";
 import type { CaseContext } from "./harness.js";
 
 export interface Case {
@@ -12,6 +12,8 @@ export interface Case {
   readonly needs: readonly DType[];
   /** Set when the op is not defined for the dtype: the case does not run; the table says n/a. */
   readonly notApplicable?: string;
+  /** A reason to skip the case on this backend (a capability it lacks), or undefined to run it. */
+  readonly skipOn?: (backend: Backend) => string | undefined;
   readonly run: (ctx: CaseContext) => Promise<void>;
 }
 
@@ -22,9 +24,10 @@ export function testCase(
   dtype: DType,
   run: (ctx: CaseContext, id: string) => Promise<void>,
   needs: readonly DType[] = [],
+  skipOn?: (backend: Backend) => string | undefined,
 ): Case {
   const id = `${family}/${op}/${dtype}`;
-  return { id, family, op, dtype, needs, run: (ctx) => run(ctx, id) };
+  return { id, family, op, dtype, needs, run: (ctx) => run(ctx, id), ...(skipOn ? { skipOn } : {}) };
 }
 
 /** A table entry for an op that is not defined for a dtype. */

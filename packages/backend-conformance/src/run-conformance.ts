@@ -156,7 +156,7 @@ function defineCase(c: Case, ctx: CaseContext, supported: ReadonlySet<DType>, re
     return;
   }
   const unsupported = [c.dtype, ...c.needs].find((d) => !supported.has(d));
-  const reason = unsupported ? `backend does not support ${unsupported}` : skipReason(ctx.options.skip, c.id);
+  const reason = unsupported ? `backend does not support ${unsupported}` : (c.skipOn?.(ctx.backend) ?? skipReason(ctx.options.skip, c.id));
   if (reason !== undefined) {
     recorder.record(c.id, { kind: "skip", reason });
     it.skip(`${c.id} [skipped: ${reason}]`, () => undefined);

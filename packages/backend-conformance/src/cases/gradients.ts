@@ -6,7 +6,7 @@
  * synchronous reads): the backend's analytic gradients are compared with the CPU backend's, which
  * the CPU's own float64 gradcheck run vouches for.
  */
-import type { DType, DifferentiableOp, Tensor } from "@trek/tensor";
+import type { Backend, DType, DifferentiableOp, Tensor } from "@trek/tensor";
 import {
   avgPool2d,
   cat,
@@ -43,6 +43,10 @@ interface GradSpec {
   /** gradcheck options (finite-difference step, tolerances). */
   readonly eps?: number;
   readonly atol?: number;
+  /** Other dtypes the case needs, per checked dtype. */
+  readonly needs?: (dtype: DType) => readonly DType[];
+  /** A backend capability the case needs (see Case.skipOn). */
+  readonly skipOn?: (backend: Backend) => string | undefined;
 }
 
 const x34 = (domain: Domain = "any"): GradInput => ({ shape: [3, 4], layout: "transposed", domain });
@@ -113,8 +117,19 @@ export const GRADIENT_SPECS: Readonly<Record<DifferentiableOp, GradSpec>> = {
     fn: (c, a, b) => where(c!, a!, b!),
   },
   // Through a lower precision and back: a linear map, so a larger step keeps rounding noise small.
-  cast: { inputs: [{ shape: [5] }], fn: (x) => x.to(x.dtype === "float32" ? "float64" : "float32").to(x.dtype), eps: 1e-3, atol: 1e-4 },
-  toDevice: { inputs: [x34()], fn: (x) => x.to(ORACLE_DEVICE).mul(2).to(x.device) },
+  cast: {
+    inputs: [{ shape: [5] }],
+    fn: (x) => x.to(otherFloat(x.dtype)).to(x.dtype),
+    eps: 1e-3,
+    atol: 1e-4,
+    needs: (dtype) => [otherFloat(dtype)],
+  },
+  toDevice: {
+    inputs: [x34()],
+    fn: (x) => x.to(ORACLE_DEVICE).mul(2).to(x.device),
+    // to(device) reads the source synchronously; asynchronous devices move tensors with toAsync.
+    skipOn: (backend) => (backend.readSync ? undefined : "moving a tensor off this device needs toAsync (no synchronous reads)"),
+  },
   clone: { inputs: [x34()], fn: (x) => x.clone().mul(x) },
 
   sum: { inputs: [{ shape: [2, 3, 2] }], fn: (x) => [x.sum(), x.sum(1), x.sum([0, 2], true)] },
@@ -181,6 +196,11 @@ export const GRADIENT_SPECS: Readonly<Record<DifferentiableOp, GradSpec>> = {
 };
 
 const GRADIENT_DTYPES: readonly DType[] = ["float32", "float64"];
+
+/** The float dtype a cast round trip goes through. */
+function otherFloat(dtype: DType): DType {
+  return dtype === "float32" ? "float64" : "float32";
+}
 
 function inputSpecs(spec: GradSpec, dtype: DType): { specs: InputSpec[]; differentiable: boolean[] } {
   const specs = spec.inputs.map((i): InputSpec => ({
@@ -267,7 +287,8 @@ export function gradientCases(): Case[] {
   for (const op of Object.keys(GRADIENT_SPECS) as DifferentiableOp[]) {
     const spec = GRADIENT_SPECS[op];
     for (const dtype of GRADIENT_DTYPES) {
-      const needs = [...new Set(spec.inputs.map((i) => i.dtype).filter((d): d is DType => d !== undefined && d !== dtype))];
+      const fixed = spec.inputs.map((i) => i.dtype).filter((d): d is DType => d !== undefined);
+      const needs = [...new Set([...fixed, ...(spec.needs?.(dtype) ?? [])])].filter((d) => d !== dtype);
       cases.push(
         testCase(
           "grad",
@@ -278,6 +299,7 @@ export function gradientCases(): Case[] {
               ? checkWithGradcheck(ctx, id, op, spec, dtype)
               : compareWithOracle(ctx, id, op, spec, dtype),
           needs,
+          spec.skipOn,
         ),
       );
     }

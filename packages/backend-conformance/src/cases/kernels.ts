@@ -67,9 +67,9 @@ const KERNEL_NEEDS: Readonly<Record<KernelName, readonly DType[]>> = {
   conv2dBackwardWeight: [],
   maxPool2d: ["int32", "int64", "bool"],
   maxPool2dBackward: ["int32", "int64", "bool"],
-  // The decomposition builds its divisor in float64.
-  avgPool2d: ["float64"],
-  avgPool2dBackward: ["float64"],
+  // The decomposition builds its divisor in float32 (then casts).
+  avgPool2d: ["float32"],
+  avgPool2dBackward: ["float32"],
   softmax: [],
   logSoftmax: [],
   softmaxBackward: [],

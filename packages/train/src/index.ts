@@ -11,7 +11,7 @@ export type { TopKAccuracyOptions } from "./metrics/top-k-accuracy.js";
 export { ConfusionMatrix } from "./metrics/confusion-matrix.js";
 export type { ConfusionMatrixOptions } from "./metrics/confusion-matrix.js";
 export { Precision, Recall, F1Score } from "./metrics/precision-recall-f1.js";
-export type { Average, PrecisionRecallOptions } from "./metrics/precision-recall-f1.js";
+export type { Average, ClassCounts, PrecisionRecallOptions } from "./metrics/precision-recall-f1.js";
 export { MeanAbsoluteError } from "./metrics/mean-absolute-error.js";
 export { RootMeanSquaredError } from "./metrics/root-mean-squared-error.js";
 export { R2Score } from "./metrics/r2-score.js";

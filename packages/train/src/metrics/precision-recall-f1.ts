@@ -23,7 +23,8 @@ export interface PrecisionRecallOptions extends ConfusionMatrixOptions {
   positiveClass?: number;
 }
 
-interface ClassCounts {
+/** The counts behind one class's precision, recall and F1. */
+export interface ClassCounts {
   truePositives: number;
   falsePositives: number;
   falseNegatives: number;

@@ -70,7 +70,9 @@ describe("pooling layers", () => {
   });
 
   it("explain bad input", () => {
-    expect(() => new MaxPool2d(2).call(randn([6, 6]))).toThrow("maxPool2d: expected input [N, C, H, W] or [C, H, W], got [6, 6]");
+    expect(() => new MaxPool2d(2).call(randn([6, 6]))).toThrow(
+      "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False): expected input [N, C, H, W] or [C, H, W], got [6, 6]",
+    );
     expect(() => new AdaptiveAvgPool2d([0, 2]).call(randn([1, 1, 4, 4]))).toThrow("output size must be positive integers");
   });
 

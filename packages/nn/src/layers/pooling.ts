@@ -1,5 +1,5 @@
 /** Pooling layers: max/avg pooling in 1-d and 2-d, adaptive pooling. */
-import type { Tensor } from "@trek/tensor";
+import { ShapeError, formatShape, type Tensor } from "@trek/tensor";
 import { Module } from "../module.js";
 import {
   adaptiveAvgPool2d,
@@ -18,6 +18,13 @@ import {
   type MaxPool2dOptions,
 } from "../functional/pooling.js";
 import { pyBool, pyTuple, type Size2 } from "../util.js";
+
+/** Throws a ShapeError naming the layer unless the input is batched or unbatched 1-d/2-d data. */
+function checkRank(layer: Module, x: Tensor, spatialDims: 1 | 2): void {
+  if (x.ndim === spatialDims + 1 || x.ndim === spatialDims + 2) return;
+  const expected = spatialDims === 2 ? "[N, C, H, W] or [C, H, W]" : "[N, C, L] or [C, L]";
+  throw new ShapeError(`${layer.reprTree()}: expected input ${expected}, got ${formatShape(x.shape)}`);
+}
 
 function sizeRepr(v: Size2 | number | null | undefined): string {
   if (v == null) return "None";
@@ -38,10 +45,12 @@ export class MaxPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkRank(this, x, 2);
     return maxPool2d(x, this.kernelSize, this.options);
   }
 
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    checkRank(this, x, 2);
     return maxPool2dWithIndices(x, this.kernelSize, this.options);
   }
 
@@ -61,10 +70,12 @@ export class MaxPool1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkRank(this, x, 1);
     return maxPool1d(x, this.kernelSize, this.options);
   }
 
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    checkRank(this, x, 1);
     return maxPool1dWithIndices(x, this.kernelSize, this.options);
   }
 
@@ -84,6 +95,7 @@ export class AvgPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkRank(this, x, 2);
     return avgPool2d(x, this.kernelSize, this.options);
   }
 
@@ -103,6 +115,7 @@ export class AvgPool1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkRank(this, x, 1);
     return avgPool1d(x, this.kernelSize, this.options);
   }
 
@@ -123,6 +136,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkRank(this, x, 2);
     return adaptiveAvgPool2d(x, this.outputSize);
   }
 
@@ -138,10 +152,12 @@ export class AdaptiveMaxPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    checkRank(this, x, 2);
     return adaptiveMaxPool2d(x, this.outputSize);
   }
 
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    checkRank(this, x, 2);
     return adaptiveMaxPool2dWithIndices(x, this.outputSize);
   }
 

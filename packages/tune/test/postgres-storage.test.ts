@@ -133,7 +133,7 @@ describe.skipIf(!postgres.available)("PostgresStorage (real server on loopback)"
     const url = await freshDatabase();
     const storage = open(url);
     const studyId = await storage.createNewStudy(["minimize"], "numbers");
-    await expectAtomicNumbering({ storage: url, studyName: "numbers", heartbeatInterval: 60, gracePeriod: 120 }, 50, () => storage.getAllTrials(studyId));
+    await expectAtomicNumbering({ storage: url, studyName: "numbers", heartbeatInterval: 60, gracePeriod: 120 }, 30, () => storage.getAllTrials(studyId));
   }, 60_000);
 
   it("4 worker processes share a study; a worker killed mid-trial leaves it consistent", async () => {

@@ -23,10 +23,10 @@ describe("RandomSampler", () => {
       trial.suggestInt("units", 8, 64, { step: 8 });
       trial.suggestCategorical("act", ["relu", "tanh", "gelu"]);
       return 0;
-    }, { nTrials: 2000 });
+    }, { nTrials: 1000 });
     const values = (name: string) => study.trials.map((t) => t.params[name]);
-    // Log-uniform on [1e-4, 1]: half the mass below 1e-2.
-    const belowHundredth = values("lr").filter((v) => (v as number) < 1e-2).length / 2000;
+    // Log-uniform on [1e-4, 1]: half the mass below 1e-2 (±0.05 is 3 standard errors).
+    const belowHundredth = values("lr").filter((v) => (v as number) < 1e-2).length / 1000;
     expect(belowHundredth).toBeGreaterThan(0.45);
     expect(belowHundredth).toBeLessThan(0.55);
     // Stepped values stay on their grids and every grid point appears.
@@ -109,7 +109,7 @@ describe("multi-objective samplers", () => {
   };
   async function frontVolume(makeSampler: (seed: number) => Sampler, seed: number): Promise<number> {
     const study = await createStudy({ directions: ["minimize", "minimize"], sampler: makeSampler(seed) });
-    await study.optimize(zdt1, { nTrials: 200 });
+    await study.optimize(zdt1, { nTrials: 150 });
     const front = study.bestTrials;
     // Independent check of the front: no complete trial dominates a front member.
     for (const member of front) {

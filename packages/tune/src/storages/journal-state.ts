@@ -54,6 +54,8 @@ interface StudyRecord {
   userAttrs: Record<string, AttrValue>;
   systemAttrs: Record<string, AttrValue>;
   trialIds: number[];
+  /** Waiting (enqueued) trials in order of number, so that claiming one needs no scan. */
+  waitingTrialIds: number[];
   created: Date;
 }
 
@@ -90,6 +92,7 @@ export class JournalState {
           userAttrs: {},
           systemAttrs: {},
           trialIds: [],
+          waitingTrialIds: [],
           created: new Date(operation.time),
         });
         this.studyIdsByName.set(operation.studyName, operation.studyId);
@@ -143,6 +146,7 @@ export class JournalState {
         this.trials.set(trial.trialId, trial);
         this.studyOfTrial.set(trial.trialId, study.studyId);
         study.trialIds.push(trial.trialId);
+        if (state === TrialState.Waiting) study.waitingTrialIds.push(trial.trialId);
         if (state === TrialState.Running && operation.heartbeat) this.heartbeats.set(trial.trialId, operation.time);
         this.nextTrialIdValue = Math.max(this.nextTrialIdValue, operation.trialId + 1);
         return;
@@ -174,6 +178,10 @@ export class JournalState {
         if (operation.values !== undefined) changes.values = operation.values ? operation.values.map(decodeNumber) : null;
         if (operation.reason !== undefined) changes.systemAttrs = { ...trial.systemAttrs, [FAIL_REASON_KEY]: operation.reason };
         this.trials.set(trial.trialId, trial.with(changes));
+        if (trial.state === TrialState.Waiting) {
+          const waiting = this.study(this.studyOfTrial.get(trial.trialId)!).waitingTrialIds;
+          waiting.splice(waiting.indexOf(trial.trialId), 1);
+        }
         return;
       }
       case "setTrialIntermediateValue": {
@@ -239,11 +247,8 @@ export class JournalState {
   }
 
   firstWaitingTrial(studyId: number): FrozenTrial | null {
-    for (const trialId of this.study(studyId).trialIds) {
-      const trial = this.trials.get(trialId)!;
-      if (trial.state === TrialState.Waiting) return trial;
-    }
-    return null;
+    const trialId = this.study(studyId).waitingTrialIds[0];
+    return trialId === undefined ? null : this.trials.get(trialId)!;
   }
 
   /** Running trials of a study whose last heartbeat is before `deadline` (epoch ms). */

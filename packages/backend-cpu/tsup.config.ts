@@ -12,5 +12,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
+  // import.meta.url in the CommonJS build too: the native kernels are found relative to it.
+  shims: true,
   define: { __TREK_CPU_KERNELS_WASM__: JSON.stringify(kernels) },
 });

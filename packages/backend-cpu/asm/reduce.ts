@@ -24,6 +24,20 @@ export const REDUCE_MIN: i32 = 2;
   let k = 0;
   if (op == REDUCE_SUM) {
     let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    // Blocks of 64: float32 partial sums of 4 values per lane, then float64 across blocks.
+    for (; k + 64 <= n; k += 64) {
+      let v0 = f32x4.splat(0), v1 = v0, v2 = v0, v3 = v0;
+      for (let j = 0; j < 64; j += 16) {
+        const p = addr4(x, k + j);
+        v0 = f32x4.add(v0, v128.load(p));
+        v1 = f32x4.add(v1, v128.load(p, 16));
+        v2 = f32x4.add(v2, v128.load(p, 32));
+        v3 = f32x4.add(v3, v128.load(p, 48));
+      }
+      const v = f32x4.add(f32x4.add(v0, v1), f32x4.add(v2, v3));
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3)));
+    }
     for (; k + 8 <= n; k += 8) {
       const v = v128.load(addr4(x, k));
       const w = v128.load(addr4(x, k + 4));

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+process.chdir(root);
 mkdirSync(`${root}wasm`, { recursive: true });
 const { error, stderr } = await asc.main(
   [
@@ -21,6 +22,8 @@ const { error, stderr } = await asc.main(
     "--maximumMemory", "65536",
     "--noAssert",
     "--noExportMemory",
+    // TREK_WASM_DEBUG=1 keeps function names, so CPU profiles name the kernels.
+    ...(process.env.TREK_WASM_DEBUG ? ["--debug"] : []),
   ],
   { stdout: process.stdout, stderr: process.stderr, baseDir: root },
 );

@@ -20,13 +20,13 @@ import { gather, indexSelect, scatter } from "./kernels/index-ops.js";
 import { activation, layerNorm } from "./kernels/activation.js";
 import { adamStep, rmspropStep, sgdStep } from "./kernels/optimizer.js";
 import { getRuntime, type WasmRuntime } from "./wasm/runtime.js";
-import { activationWasm, binaryWasm, copyWasm, powWasm, unaryWasm, whereWasm } from "./fast/elementwise.js";
-import { reduceWasm } from "./fast/reduce.js";
-import { matmulWasm } from "./fast/matmul.js";
-import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from "./fast/conv.js";
-import { avgPool2dBackwardWasm, avgPool2dWasm, maxPool2dBackwardWasm, maxPool2dWasm } from "./fast/pool.js";
-import { layerNormWasm, softmaxBackwardWasm, softmaxWasm } from "./fast/rows.js";
-import { adamStepWasm, rmspropStepWasm, sgdStepWasm } from "./fast/optimizer.js";
+import { activationFast, binaryFast, copyFast, powFast, unaryFast, whereFast } from "./fast/elementwise.js";
+import { reduceFast } from "./fast/reduce.js";
+import { matmulFast } from "./fast/matmul.js";
+import { conv2dBackwardInputFast, conv2dBackwardWeightFast, conv2dFast } from "./fast/conv.js";
+import { avgPool2dBackwardFast, avgPool2dFast, maxPool2dBackwardFast, maxPool2dFast } from "./fast/pool.js";
+import { layerNormFast, softmaxBackwardFast, softmaxFast } from "./fast/rows.js";
+import { adamStepFast, rmspropStepFast, sgdStepFast } from "./fast/optimizer.js";
 
 /** The fast kernels in plain TypeScript only (portable; the oracle for the WebAssembly ones). */
 export const referenceKernels: FastKernels = {
@@ -68,55 +68,55 @@ function tryWasm(fast: (rt: WasmRuntime) => boolean): boolean {
 export const cpuKernels: FastKernels = {
   ...referenceKernels,
   matmul: (a, b, out) => {
-    if (!tryWasm((rt) => matmulWasm(rt, a, b, out))) matmul(a, b, out);
+    if (!tryWasm((rt) => matmulFast(rt, a, b, out))) matmul(a, b, out);
   },
   conv2d: (x, w, bias, out, p) => {
-    if (!tryWasm((rt) => conv2dWasm(rt, x, w, bias, out, p))) conv2d(x, w, bias, out, p);
+    if (!tryWasm((rt) => conv2dFast(rt, x, w, bias, out, p))) conv2d(x, w, bias, out, p);
   },
   conv2dBackwardInput: (dy, w, dx, p) => {
-    if (!tryWasm((rt) => conv2dBackwardInputWasm(rt, dy, w, dx, p))) conv2dBackwardInput(dy, w, dx, p);
+    if (!tryWasm((rt) => conv2dBackwardInputFast(rt, dy, w, dx, p))) conv2dBackwardInput(dy, w, dx, p);
   },
   conv2dBackwardWeight: (dy, x, dw, p) => {
-    if (!tryWasm((rt) => conv2dBackwardWeightWasm(rt, dy, x, dw, p))) conv2dBackwardWeight(dy, x, dw, p);
+    if (!tryWasm((rt) => conv2dBackwardWeightFast(rt, dy, x, dw, p))) conv2dBackwardWeight(dy, x, dw, p);
   },
   maxPool2d: (x, out, indices, p) => {
-    if (!tryWasm((rt) => maxPool2dWasm(rt, x, out, indices, p))) maxPool2d(x, out, indices, p);
+    if (!tryWasm((rt) => maxPool2dFast(rt, x, out, indices, p))) maxPool2d(x, out, indices, p);
   },
   maxPool2dBackward: (dy, indices, dx, p) => {
-    if (!tryWasm((rt) => maxPool2dBackwardWasm(rt, dy, indices, dx, p))) maxPool2dBackward(dy, indices, dx, p);
+    if (!tryWasm((rt) => maxPool2dBackwardFast(rt, dy, indices, dx, p))) maxPool2dBackward(dy, indices, dx, p);
   },
   avgPool2d: (x, out, p) => {
-    if (!tryWasm((rt) => avgPool2dWasm(rt, x, out, p))) avgPool2d(x, out, p);
+    if (!tryWasm((rt) => avgPool2dFast(rt, x, out, p))) avgPool2d(x, out, p);
   },
   avgPool2dBackward: (dy, dx, p) => {
-    if (!tryWasm((rt) => avgPool2dBackwardWasm(rt, dy, dx, p))) avgPool2dBackward(dy, dx, p);
+    if (!tryWasm((rt) => avgPool2dBackwardFast(rt, dy, dx, p))) avgPool2dBackward(dy, dx, p);
   },
   softmax: (x, dim, out) => {
-    if (!tryWasm((rt) => softmaxWasm(rt, x, dim, out, false))) softmax(x, dim, out, false);
+    if (!tryWasm((rt) => softmaxFast(rt, x, dim, out, false))) softmax(x, dim, out, false);
   },
   logSoftmax: (x, dim, out) => {
-    if (!tryWasm((rt) => softmaxWasm(rt, x, dim, out, true))) softmax(x, dim, out, true);
+    if (!tryWasm((rt) => softmaxFast(rt, x, dim, out, true))) softmax(x, dim, out, true);
   },
   softmaxBackward: (y, dy, dim, dx) => {
-    if (!tryWasm((rt) => softmaxBackwardWasm(rt, y, dy, dim, dx, false))) softmaxBackward(y, dy, dim, dx, false);
+    if (!tryWasm((rt) => softmaxBackwardFast(rt, y, dy, dim, dx, false))) softmaxBackward(y, dy, dim, dx, false);
   },
   logSoftmaxBackward: (y, dy, dim, dx) => {
-    if (!tryWasm((rt) => softmaxBackwardWasm(rt, y, dy, dim, dx, true))) softmaxBackward(y, dy, dim, dx, true);
+    if (!tryWasm((rt) => softmaxBackwardFast(rt, y, dy, dim, dx, true))) softmaxBackward(y, dy, dim, dx, true);
   },
-  activation: (op, x, out, alpha) => tryWasm((rt) => activationWasm(rt, op, x, out)) || activation(op, x, out, alpha),
+  activation: (op, x, out, alpha) => tryWasm((rt) => activationFast(rt, op, x, out)) || activation(op, x, out, alpha),
   layerNorm: (x, weight, bias, eps, out, mean, rstd) => {
-    if (!tryWasm((rt) => layerNormWasm(rt, x, weight, bias, eps, out, mean, rstd))) layerNorm(x, weight, bias, eps, out, mean, rstd);
+    if (!tryWasm((rt) => layerNormFast(rt, x, weight, bias, eps, out, mean, rstd))) layerNorm(x, weight, bias, eps, out, mean, rstd);
   },
   sgdStep: (param, grad, buffer, h) => {
-    if (!tryWasm((rt) => sgdStepWasm(rt, param, grad, buffer, h))) sgdStep(param, grad, buffer, h);
+    if (!tryWasm((rt) => sgdStepFast(rt, param, grad, buffer, h))) sgdStep(param, grad, buffer, h);
   },
   adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, h) => {
-    if (!tryWasm((rt) => adamStepWasm(rt, param, grad, expAvg, expAvgSq, maxExpAvgSq, h))) {
+    if (!tryWasm((rt) => adamStepFast(rt, param, grad, expAvg, expAvgSq, maxExpAvgSq, h))) {
       adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, h);
     }
   },
   rmspropStep: (param, grad, squareAvg, buffer, gradAvg, h) => {
-    if (!tryWasm((rt) => rmspropStepWasm(rt, param, grad, squareAvg, buffer, gradAvg, h))) {
+    if (!tryWasm((rt) => rmspropStepFast(rt, param, grad, squareAvg, buffer, gradAvg, h))) {
       rmspropStep(param, grad, squareAvg, buffer, gradAvg, h);
     }
   },
@@ -169,17 +169,17 @@ export class CpuBackend implements Backend {
   async sync(): Promise<void> {}
 
   unary(op: UnaryOp, x: View, out: View): void {
-    if (!(this.runtime && unaryWasm(this.runtime, op, x, out))) elementwise.unary(op, x, out);
+    if (!(this.runtime && unaryFast(this.runtime, op, x, out))) elementwise.unary(op, x, out);
   }
 
   binary(op: BinaryOp, a: View, b: View, out: View): void {
     const rt = this.runtime;
-    if (rt && (op === "pow" ? powWasm(rt, a, b, out) : binaryWasm(rt, op, a, b, out))) return;
+    if (rt && (op === "pow" ? powFast(rt, a, b, out) : binaryFast(rt, op, a, b, out))) return;
     elementwise.binary(op, a, b, out);
   }
 
   where(cond: View, a: View, b: View, out: View): void {
-    if (!(this.runtime && whereWasm(this.runtime, cond, a, b, out))) elementwise.where(cond, a, b, out);
+    if (!(this.runtime && whereFast(this.runtime, cond, a, b, out))) elementwise.where(cond, a, b, out);
   }
 
   cast(x: View, out: View): void {
@@ -187,11 +187,11 @@ export class CpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: View, dims: readonly number[], out: View): void {
-    if (!(this.runtime && reduceWasm(this.runtime, op, x, dims, out))) reduce(op, x, dims, out);
+    if (!(this.runtime && reduceFast(this.runtime, op, x, dims, out))) reduce(op, x, dims, out);
   }
 
   copy(x: View, out: View): void {
-    if (!(this.runtime && copyWasm(this.runtime, x, out))) elementwise.copy(x, out);
+    if (!(this.runtime && copyFast(this.runtime, x, out))) elementwise.copy(x, out);
   }
 
   fill(out: View, value: number | bigint | boolean): void {

@@ -6,6 +6,8 @@ export interface CpuRuntimeInfo {
   readonly wasm: boolean;
   /** Why they are not, when they are not. */
   readonly reason?: string;
+  /** Whether the native AVX2/FMA GEMM and convolutions (Node on x86-64) are in use. */
+  readonly native: boolean;
   /** Whether kernel memory is shared, so worker threads can help. */
   readonly sharedMemory: boolean;
   /** Threads large kernels use (the calling thread included). */
@@ -26,6 +28,7 @@ export function cpuRuntimeInfo(): CpuRuntimeInfo {
     return {
       wasm: false,
       reason: runtimeUnavailableReason(),
+      native: false,
       sharedMemory: false,
       threads: 1,
       readyWorkers: 0,
@@ -37,6 +40,7 @@ export function cpuRuntimeInfo(): CpuRuntimeInfo {
   const info = rt.info();
   return {
     wasm: true,
+    native: info.native ?? false,
     sharedMemory: info.sharedMemory,
     threads: info.threads,
     readyWorkers: info.readyWorkers,

@@ -1,6 +1,7 @@
 /**
- * conv2d and its gradients on the WebAssembly kernels. Samples are shared among threads when the
- * batch allows; a single large sample instead runs its GEMMs on all threads.
+ * conv2d and its gradients: the native kernels over the whole batch when they are loaded, else
+ * the WebAssembly ones. Samples are shared among threads when the batch allows; a single sample
+ * instead runs im2col here and its GEMMs on all threads (native or WebAssembly).
  */
 import type { Conv2dParams, View } from "@trek/tensor";
 import { TaskKind } from "../wasm/kernel-exports.js";
@@ -38,7 +39,7 @@ function writeJob(rt: WasmRuntime, values: number[]): void {
   rt.i32().set(values, rt.jobAddress >> 2);
 }
 
-export function conv2dWasm(rt: WasmRuntime, x: View, w: View, bias: View | null, out: View, p: Conv2dParams): boolean {
+export function conv2dFast(rt: WasmRuntime, x: View, w: View, bias: View | null, out: View, p: Conv2dParams): boolean {
   if (x.dtype !== "float32" || w.dtype !== "float32" || out.dtype !== "float32" || (bias && bias.dtype !== "float32")) return false;
   const temps = new Temporaries(rt);
   const px = temps.dense(x);
@@ -52,6 +53,12 @@ export function conv2dWasm(rt: WasmRuntime, x: View, w: View, bias: View | null,
   const desc = rt.descriptorAddress;
   const g = describe(rt, x.shape, w.shape, out.shape, p);
   const e = rt.exports;
+  const native = rt.nativeKernels();
+  if (native && g.n >= 2) {
+    native.conv(0, desc, px, pw, pb, po, 0, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS), 0);
+    temps.finish();
+    return true;
+  }
   const perThread = e.convScratchBytes(desc);
   const threads = rt.threadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS);
   if (threads > 1 && g.n >= 2) {
@@ -59,7 +66,7 @@ export function conv2dWasm(rt: WasmRuntime, x: View, w: View, bias: View | null,
     const scratch = rt.scratch(used * perThread);
     writeJob(rt, [TaskKind.convForward, desc, g.n, px, pw, pb, po, 0, scratch, perThread]);
     rt.runJob(used);
-  } else if (threads > 1) {
+  } else if (g.n === 1 && (threads > 1 || native)) {
     // One sample: im2col on this thread, the GEMM on all of them.
     const gemmBytes = threads * rt.gemmScratchBytes;
     const scratch = rt.scratch(gemmBytes + g.ckk * g.L * 4);
@@ -78,7 +85,7 @@ export function conv2dWasm(rt: WasmRuntime, x: View, w: View, bias: View | null,
   return true;
 }
 
-export function conv2dBackwardInputWasm(rt: WasmRuntime, dy: View, w: View, dx: View, p: Conv2dParams): boolean {
+export function conv2dBackwardInputFast(rt: WasmRuntime, dy: View, w: View, dx: View, p: Conv2dParams): boolean {
   if (dy.dtype !== "float32" || w.dtype !== "float32" || dx.dtype !== "float32") return false;
   const temps = new Temporaries(rt);
   const pdy = temps.dense(dy);
@@ -91,6 +98,12 @@ export function conv2dBackwardInputWasm(rt: WasmRuntime, dy: View, w: View, dx: 
   const desc = rt.descriptorAddress;
   const g = describe(rt, dx.shape, w.shape, dy.shape, p);
   const e = rt.exports;
+  const native = rt.nativeKernels();
+  if (native && g.n >= 2) {
+    native.conv(1, desc, pdy, pw, 0, pdx, 0, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS), 0);
+    temps.finish();
+    return true;
+  }
   const perThread = e.convScratchBytes(desc);
   const threads = rt.threadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS);
   if (threads > 1 && g.n >= 2) {
@@ -98,7 +111,7 @@ export function conv2dBackwardInputWasm(rt: WasmRuntime, dy: View, w: View, dx: 
     const scratch = rt.scratch(used * perThread);
     writeJob(rt, [TaskKind.convBackwardInput, desc, g.n, pdy, pw, pdx, 0, 0, scratch, perThread]);
     rt.runJob(used);
-  } else if (threads > 1) {
+  } else if (g.n === 1 && (threads > 1 || native)) {
     const gemmBytes = threads * rt.gemmScratchBytes;
     const scratch = rt.scratch(gemmBytes + g.ckk * g.L * 4);
     const cols = scratch + gemmBytes;
@@ -121,7 +134,7 @@ export function conv2dBackwardInputWasm(rt: WasmRuntime, dy: View, w: View, dx: 
   return true;
 }
 
-export function conv2dBackwardWeightWasm(rt: WasmRuntime, dy: View, x: View, dw: View, p: Conv2dParams): boolean {
+export function conv2dBackwardWeightFast(rt: WasmRuntime, dy: View, x: View, dw: View, p: Conv2dParams): boolean {
   if (dy.dtype !== "float32" || x.dtype !== "float32" || dw.dtype !== "float32") return false;
   const temps = new Temporaries(rt);
   const pdy = temps.dense(dy);
@@ -134,8 +147,16 @@ export function conv2dBackwardWeightWasm(rt: WasmRuntime, dy: View, x: View, dw:
   const desc = rt.descriptorAddress;
   const g = describe(rt, x.shape, dw.shape, dy.shape, p);
   const e = rt.exports;
-  const perThread = e.convScratchBytes(desc);
   const weights = g.o * g.ckk;
+  const native = rt.nativeKernels();
+  if (native && g.n >= 2) {
+    const threads = Math.min(g.n, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS));
+    const partials = threads > 1 ? rt.scratch((threads - 1) * weights * 4) : 0;
+    native.conv(2, desc, pdy, px, 0, pdw, 0, threads, partials);
+    temps.finish();
+    return true;
+  }
+  const perThread = e.convScratchBytes(desc);
   const threads = rt.threadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS);
   if (threads > 1 && g.n >= 2) {
     // Each thread sums its samples into a private partial gradient; the partials are added after.
@@ -146,7 +167,7 @@ export function conv2dBackwardWeightWasm(rt: WasmRuntime, dy: View, x: View, dw:
     rt.runJob(used);
     e.binaryF32(0, 1, weights, partials, 0, 1, partials + weights * 4, 0, 1, pdw, 0);
     for (let t = 2; t < used; t++) e.binaryF32(0, 1, weights, pdw, 0, 1, partials + t * weights * 4, 0, 1, pdw, 0);
-  } else if (threads > 1) {
+  } else if (g.n === 1 && (threads > 1 || native)) {
     const gemmBytes = threads * rt.gemmScratchBytes;
     const scratch = rt.scratch(gemmBytes + g.ckk * g.L * 4);
     const cols = scratch + gemmBytes;

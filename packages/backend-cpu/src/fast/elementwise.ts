@@ -35,7 +35,7 @@ const ACTIVATION: Partial<Record<ActivationOp, number>> = {
 const unitOrZero = (s: number): boolean => s === 0 || s === 1;
 
 /** out = a (op) b; returns false when the op, dtypes or layout are not covered. */
-export function binaryWasm(rt: WasmRuntime, op: BinaryOp, a: View, b: View, out: View): boolean {
+export function binaryFast(rt: WasmRuntime, op: BinaryOp, a: View, b: View, out: View): boolean {
   let code = BINARY[op];
   if (code === undefined || a.dtype !== "float32" || b.dtype !== "float32") return false;
   const compare = code >= BinaryCode.eq;
@@ -81,7 +81,7 @@ export function binaryWasm(rt: WasmRuntime, op: BinaryOp, a: View, b: View, out:
 }
 
 /** pow with a broadcast scalar exponent of 2, 1, 0.5 or −1 as a cheaper unary op. */
-export function powWasm(rt: WasmRuntime, a: View, b: View, out: View): boolean {
+export function powFast(rt: WasmRuntime, a: View, b: View, out: View): boolean {
   if (b.dtype !== "float32" || out.dtype !== "float32" || a.dtype !== "float32") return false;
   if (b.strides.some((s) => s !== 0)) return false;
   const exponent = (b.buffer as Float32Array)[b.offset];
@@ -90,14 +90,14 @@ export function powWasm(rt: WasmRuntime, a: View, b: View, out: View): boolean {
   return unaryCode(rt, code, a, out);
 }
 
-export function unaryWasm(rt: WasmRuntime, op: UnaryOp, x: View, out: View): boolean {
+export function unaryFast(rt: WasmRuntime, op: UnaryOp, x: View, out: View): boolean {
   const code = UNARY[op];
   if (code === undefined) return false;
   return unaryCode(rt, code, x, out);
 }
 
 /** relu, sigmoid and silu; false for the other activations (they take the TypeScript path). */
-export function activationWasm(rt: WasmRuntime, op: ActivationOp, x: View, out: View): boolean {
+export function activationFast(rt: WasmRuntime, op: ActivationOp, x: View, out: View): boolean {
   const code = ACTIVATION[op];
   if (code === undefined) return false;
   return unaryCode(rt, code, x, out);
@@ -137,7 +137,7 @@ function unaryCode(rt: WasmRuntime, code: number, x: View, out: View): boolean {
 }
 
 /** out = cond ? a : b for float32 a/b/out and a bool cond. */
-export function whereWasm(rt: WasmRuntime, cond: View, a: View, b: View, out: View): boolean {
+export function whereFast(rt: WasmRuntime, cond: View, a: View, b: View, out: View): boolean {
   if (cond.dtype !== "bool") return false;
   const pc = rt.address(cond);
   const pa = f32Address(rt, a);
@@ -167,7 +167,7 @@ export function whereWasm(rt: WasmRuntime, cond: View, a: View, b: View, out: Vi
  * transposes go through 4×4 register blocks, other strides through a gather loop. Contiguous
  * copies are left to TypedArray.set, which is already a memcpy.
  */
-export function copyWasm(rt: WasmRuntime, x: View, out: View): boolean {
+export function copyFast(rt: WasmRuntime, x: View, out: View): boolean {
   if (x.dtype !== out.dtype || (x.dtype !== "float32" && x.dtype !== "int32")) return false;
   if (numelOf(out.shape) < 64) return false;
   const px = rt.address(x);

@@ -1,4 +1,7 @@
-/** Matrix products on the WebAssembly GEMM: one entry used by matmul and by conv's helpers. */
+/**
+ * Matrix products: the native AVX2/FMA GEMM when it is loaded, else the WebAssembly one (on the
+ * worker pool for large products). One entry used by matmul and by conv's helpers.
+ */
 import { TaskKind } from "../wasm/kernel-exports.js";
 import type { WasmRuntime } from "../wasm/runtime.js";
 
@@ -18,6 +21,12 @@ export function gemm(
   accumulate: boolean,
   scratch = 0,
 ): boolean {
+  const native = rt.nativeKernels();
+  if (native) {
+    const threads = rt.nativeThreadsFor(2 * M * N * K, PARALLEL_FLOPS);
+    native.sgemm(M, N, K, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate ? 1 : 0, threads);
+    return true;
+  }
   const threads = rt.threadsFor(2 * M * N * K, PARALLEL_FLOPS);
   const work = scratch || rt.scratch(threads * rt.gemmScratchBytes);
   if (!work) return false;

@@ -5,7 +5,7 @@ import type { WasmRuntime } from "../wasm/runtime.js";
 import { f32Address } from "./blocks.js";
 import { gemm } from "./gemm.js";
 
-export function matmulWasm(rt: WasmRuntime, a: View, b: View, out: View): boolean {
+export function matmulFast(rt: WasmRuntime, a: View, b: View, out: View): boolean {
   const pa = f32Address(rt, a);
   const pb = f32Address(rt, b);
   const po = f32Address(rt, out);

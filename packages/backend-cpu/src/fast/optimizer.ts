@@ -22,7 +22,7 @@ function addresses(rt: WasmRuntime, views: readonly (View | null)[]): number[] |
   return out;
 }
 
-export function sgdStepWasm(rt: WasmRuntime, param: View, grad: View, buffer: View | null, h: SgdHyper): boolean {
+export function sgdStepFast(rt: WasmRuntime, param: View, grad: View, buffer: View | null, h: SgdHyper): boolean {
   const p = addresses(rt, [param, grad, buffer]);
   if (!p || (h.momentum !== 0 && !buffer)) return false;
   const flags =
@@ -31,7 +31,7 @@ export function sgdStepWasm(rt: WasmRuntime, param: View, grad: View, buffer: Vi
   return true;
 }
 
-export function adamStepWasm(
+export function adamStepFast(
   rt: WasmRuntime, param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, h: AdamHyper,
 ): boolean {
   const p = addresses(rt, [param, grad, expAvg, expAvgSq, maxExpAvgSq]);
@@ -47,7 +47,7 @@ export function adamStepWasm(
   return true;
 }
 
-export function rmspropStepWasm(
+export function rmspropStepFast(
   rt: WasmRuntime, param: View, grad: View, squareAvg: View, buffer: View | null, gradAvg: View | null, h: RmspropHyper,
 ): boolean {
   const p = addresses(rt, [param, grad, squareAvg, buffer, gradAvg]);

@@ -27,7 +27,7 @@ function denseIndices(rt: WasmRuntime, v: View): number {
   return rt.address(v);
 }
 
-export function maxPool2dWasm(rt: WasmRuntime, x: View, out: View, indices: View, p: Pool2dParams): boolean {
+export function maxPool2dFast(rt: WasmRuntime, x: View, out: View, indices: View, p: Pool2dParams): boolean {
   const px = denseF32(rt, x);
   const po = denseF32(rt, out);
   const pi = denseIndices(rt, indices);
@@ -45,7 +45,7 @@ export function maxPool2dWasm(rt: WasmRuntime, x: View, out: View, indices: View
   return true;
 }
 
-export function maxPool2dBackwardWasm(rt: WasmRuntime, dy: View, indices: View, dx: View, p: Pool2dParams): boolean {
+export function maxPool2dBackwardFast(rt: WasmRuntime, dy: View, indices: View, dx: View, p: Pool2dParams): boolean {
   const pdy = denseF32(rt, dy);
   const pi = denseIndices(rt, indices);
   const pdx = denseF32(rt, dx);
@@ -63,7 +63,7 @@ export function maxPool2dBackwardWasm(rt: WasmRuntime, dy: View, indices: View, 
   return true;
 }
 
-export function avgPool2dWasm(rt: WasmRuntime, x: View, out: View, p: Pool2dParams): boolean {
+export function avgPool2dFast(rt: WasmRuntime, x: View, out: View, p: Pool2dParams): boolean {
   const px = denseF32(rt, x);
   const po = denseF32(rt, out);
   if (px < 0 || po < 0) return false;
@@ -72,7 +72,7 @@ export function avgPool2dWasm(rt: WasmRuntime, x: View, out: View, p: Pool2dPara
   return true;
 }
 
-export function avgPool2dBackwardWasm(rt: WasmRuntime, dy: View, dx: View, p: Pool2dParams): boolean {
+export function avgPool2dBackwardFast(rt: WasmRuntime, dy: View, dx: View, p: Pool2dParams): boolean {
   const pdy = denseF32(rt, dy);
   const pdx = denseF32(rt, dx);
   if (pdy < 0 || pdx < 0) return false;

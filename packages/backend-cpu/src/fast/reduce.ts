@@ -8,7 +8,7 @@ import { contiguousStrides, f32Address, forEachBlock } from "./blocks.js";
 const CODES: Partial<Record<ReduceOp, number>> = ReduceCode;
 const IDENTITY: Record<number, number> = { [ReduceCode.sum]: 0, [ReduceCode.max]: -Infinity, [ReduceCode.min]: Infinity };
 
-export function reduceWasm(rt: WasmRuntime, op: ReduceOp, x: View, dims: readonly number[], out: View): boolean {
+export function reduceFast(rt: WasmRuntime, op: ReduceOp, x: View, dims: readonly number[], out: View): boolean {
   const code = CODES[op];
   if (code === undefined) return false;
   const px = f32Address(rt, x);

@@ -13,7 +13,7 @@ function rowsOf(v: View, dim: number): [number, number] | null {
   return n === 0 ? null : [numelOf(v.shape) / n, n];
 }
 
-export function softmaxWasm(rt: WasmRuntime, x: View, dim: number, out: View, log: boolean): boolean {
+export function softmaxFast(rt: WasmRuntime, x: View, dim: number, out: View, log: boolean): boolean {
   const shape = rowsOf(x, dim);
   if (!shape || !rowsOf(out, dim)) return false;
   const px = f32Address(rt, x);
@@ -24,7 +24,7 @@ export function softmaxWasm(rt: WasmRuntime, x: View, dim: number, out: View, lo
   return true;
 }
 
-export function softmaxBackwardWasm(rt: WasmRuntime, y: View, dy: View, dim: number, dx: View, log: boolean): boolean {
+export function softmaxBackwardFast(rt: WasmRuntime, y: View, dy: View, dim: number, dx: View, log: boolean): boolean {
   const shape = rowsOf(y, dim);
   if (!shape || !rowsOf(dy, dim) || !rowsOf(dx, dim)) return false;
   const py = f32Address(rt, y);
@@ -36,7 +36,7 @@ export function softmaxBackwardWasm(rt: WasmRuntime, y: View, dy: View, dim: num
   return true;
 }
 
-export function layerNormWasm(
+export function layerNormFast(
   rt: WasmRuntime, x: View, weight: View | null, bias: View | null, eps: number, out: View, mean: View, rstd: View,
 ): boolean {
   const dense = (v: View): number => (isContiguous(v.shape, v.strides) ? f32Address(rt, v) : -1);

@@ -1,0 +1,388 @@
+/*
+ * Optional native kernels of @trek/backend-cpu for Node on x86-64 with AVX2 and FMA: the GEMM
+ * and the convolutions built on it. They work on the same buffers as the WebAssembly kernels
+ * (the kernel module's shared linear memory, bound once with `bind`), take the same byte
+ * addresses and element strides, and read the same convolution descriptor. Built at install (or
+ * package build) time by scripts/build-native.mjs when a C compiler and Node's headers exist;
+ * otherwise the WebAssembly kernels do the work.
+ *
+ * GEMM: Goto-style blocking with a 6×16 FMA micro-kernel (12 ymm accumulators, two B vectors
+ * and one broadcast A value: 15 of the 16 ymm registers). Packing buffers are per thread.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <immintrin.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MR 6
+#define NR 16
+#define KC 256
+#define MC 96
+#define NC 2048
+#define MAX_THREADS 64
+
+static uint8_t *memory_base = NULL;
+
+static __thread float *pack_a = NULL;
+static __thread float *pack_b = NULL;
+
+static int ensure_buffers(void) {
+  if (!pack_a) pack_a = aligned_alloc(64, sizeof(float) * MC * KC);
+  if (!pack_b) pack_b = aligned_alloc(64, sizeof(float) * KC * NC);
+  return pack_a && pack_b;
+}
+
+#define AT(address) ((float *)(memory_base + (uint32_t)(address)))
+
+/* ---- GEMM ------------------------------------------------------------------------------------ */
+
+static void pack_a_block(const float *a, long rs, long cs, int mc, int kc, float *dst) {
+  for (int i = 0; i < mc; i += MR) {
+    int rows = mc - i < MR ? mc - i : MR;
+    float *d = dst + (long)i * kc;
+    const float *src = a + (long)i * rs;
+    if (rows == MR && cs == 1) {
+      const float *r0 = src, *r1 = src + rs, *r2 = src + 2 * rs, *r3 = src + 3 * rs, *r4 = src + 4 * rs, *r5 = src + 5 * rs;
+      for (int k = 0; k < kc; k++, d += MR) {
+        d[0] = r0[k]; d[1] = r1[k]; d[2] = r2[k]; d[3] = r3[k]; d[4] = r4[k]; d[5] = r5[k];
+      }
+    } else {
+      for (int k = 0; k < kc; k++, d += MR) {
+        for (int r = 0; r < MR; r++) d[r] = r < rows ? src[r * rs + (long)k * cs] : 0.0f;
+      }
+    }
+  }
+}
+
+static void pack_b_block(const float *b, long rs, long cs, int kc, int nc, float *dst) {
+  for (int j = 0; j < nc; j += NR) {
+    int cols = nc - j < NR ? nc - j : NR;
+    float *d = dst + (long)j * kc;
+    const float *src = b + (long)j * cs;
+    if (cols == NR && cs == 1) {
+      for (int k = 0; k < kc; k++, d += NR) {
+        const float *s = src + (long)k * rs;
+        _mm256_store_ps(d, _mm256_loadu_ps(s));
+        _mm256_store_ps(d + 8, _mm256_loadu_ps(s + 8));
+      }
+    } else {
+      for (int k = 0; k < kc; k++, d += NR) {
+        for (int c = 0; c < NR; c++) d[c] = c < cols ? src[(long)k * rs + (long)c * cs] : 0.0f;
+      }
+    }
+  }
+}
+
+/* C (row stride ldc) = A·B, or += when add; A packed [k][6], B packed [k][16]. */
+static inline void micro_6x16(int kc, const float *a, const float *b, float *c, long ldc, int add) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int k = 0; k < kc; k++, a += MR, b += NR) {
+    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8), x;
+    x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+  }
+  __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+  for (int r = 0; r < MR; r++, c += ldc) {
+    if (add) {
+      _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc[2 * r]));
+      _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_loadu_ps(c + 8), acc[2 * r + 1]));
+    } else {
+      _mm256_storeu_ps(c, acc[2 * r]);
+      _mm256_storeu_ps(c + 8, acc[2 * r + 1]);
+    }
+  }
+}
+
+static void sgemm_block(int m0, int m1, int n0, int n1, int K, const float *a, long ars, long acs, const float *b, long brs,
+                        long bcs, float *c, long ldc, int accumulate) {
+  if (m1 <= m0 || n1 <= n0) return;
+  if (K == 0) {
+    if (!accumulate) for (int i = m0; i < m1; i++) memset(c + i * ldc + n0, 0, sizeof(float) * (n1 - n0));
+    return;
+  }
+  if (!ensure_buffers()) return;
+  float tile[MR * NR] __attribute__((aligned(32)));
+  for (int jc = n0; jc < n1; jc += NC) {
+    int nc = n1 - jc < NC ? n1 - jc : NC;
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = K - pc < KC ? K - pc : KC;
+      int add = accumulate || pc > 0;
+      pack_b_block(b + pc * brs + jc * bcs, brs, bcs, kc, nc, pack_b);
+      for (int ic = m0; ic < m1; ic += MC) {
+        int mc = m1 - ic < MC ? m1 - ic : MC;
+        pack_a_block(a + ic * ars + pc * acs, ars, acs, mc, kc, pack_a);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            float *cp = c + (long)(ic + ir) * ldc + jc + jr;
+            const float *ap = pack_a + (long)ir * kc, *bp = pack_b + (long)jr * kc;
+            if (mr == MR && nr == NR) {
+              micro_6x16(kc, ap, bp, cp, ldc, add);
+            } else {
+              micro_6x16(kc, ap, bp, tile, NR, 0);
+              for (int i = 0; i < mr; i++)
+                for (int j = 0; j < nr; j++) cp[i * ldc + j] = add ? cp[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---- threads: split the columns (or rows) of one GEMM --------------------------------------- */
+
+typedef struct {
+  int m0, m1, n0, n1, K;
+  const float *a, *b;
+  float *c;
+  long ars, acs, brs, bcs, ldc;
+  int accumulate;
+} GemmJob;
+
+static void *gemm_thread(void *arg) {
+  GemmJob *j = (GemmJob *)arg;
+  sgemm_block(j->m0, j->m1, j->n0, j->n1, j->K, j->a, j->ars, j->acs, j->b, j->brs, j->bcs, j->c, j->ldc, j->accumulate);
+  return NULL;
+}
+
+static void sgemm_threads(int M, int N, int K, const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                          long ldc, int accumulate, int threads) {
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads <= 1 || 2.0 * M * N * K < 4e6) {
+    sgemm_block(0, M, 0, N, K, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+    return;
+  }
+  GemmJob jobs[MAX_THREADS];
+  pthread_t ids[MAX_THREADS];
+  int by_columns = N >= M, align = by_columns ? NR : MR, total = by_columns ? N : M;
+  int units = (total + align - 1) / align;
+  for (int t = 0; t < threads; t++) {
+    int start = (int)((long)units * t / threads) * align, end = (int)((long)units * (t + 1) / threads) * align;
+    if (end > total) end = total;
+    GemmJob j = {0, M, 0, N, K, a, b, c, ars, acs, brs, bcs, ldc, accumulate};
+    if (by_columns) { j.n0 = start; j.n1 = end; } else { j.m0 = start; j.m1 = end; }
+    jobs[t] = j;
+  }
+  for (int t = 1; t < threads; t++) pthread_create(&ids[t], NULL, gemm_thread, &jobs[t]);
+  gemm_thread(&jobs[0]);
+  for (int t = 1; t < threads; t++) pthread_join(ids[t], NULL);
+}
+
+/* ---- convolution (same descriptor layout as asm/conv.ts) ------------------------------------ */
+
+typedef struct {
+  int32_t n, c, h, w, o, kh, kw, groups, oh, ow, sh, sw, ph, pw, dh, dw;
+} Conv;
+
+static int pointwise(const Conv *g) {
+  return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
+}
+
+static void im2col(const Conv *g, const float *x, float *cols) {
+  int cg = g->c / g->groups, L = g->oh * g->ow, row = 0;
+  for (int ci = 0; ci < cg; ci++) {
+    const float *channel = x + (long)ci * g->h * g->w;
+    for (int i = 0; i < g->kh; i++)
+      for (int j = 0; j < g->kw; j++, row++) {
+        float *dst0 = cols + (long)row * L;
+        int offset = j * g->dw - g->pw;
+        for (int r = 0; r < g->oh; r++) {
+          int ih = r * g->sh - g->ph + i * g->dh;
+          float *dst = dst0 + (long)r * g->ow;
+          if (ih < 0 || ih >= g->h) { memset(dst, 0, sizeof(float) * g->ow); continue; }
+          const float *src = channel + (long)ih * g->w;
+          for (int s = 0; s < g->ow; s++) {
+            int iw = s * g->sw + offset;
+            dst[s] = iw >= 0 && iw < g->w ? src[iw] : 0.0f;
+          }
+        }
+      }
+  }
+}
+
+static void col2im(const Conv *g, const float *cols, float *dx) {
+  int cg = g->c / g->groups, L = g->oh * g->ow, row = 0;
+  for (int ci = 0; ci < cg; ci++) {
+    float *channel = dx + (long)ci * g->h * g->w;
+    for (int i = 0; i < g->kh; i++)
+      for (int j = 0; j < g->kw; j++, row++) {
+        const float *src0 = cols + (long)row * L;
+        int offset = j * g->dw - g->pw;
+        for (int r = 0; r < g->oh; r++) {
+          int ih = r * g->sh - g->ph + i * g->dh;
+          if (ih < 0 || ih >= g->h) continue;
+          float *dst = channel + (long)ih * g->w;
+          const float *src = src0 + (long)r * g->ow;
+          for (int s = 0; s < g->ow; s++) {
+            int iw = s * g->sw + offset;
+            if (iw >= 0 && iw < g->w) dst[iw] += src[s];
+          }
+        }
+      }
+  }
+}
+
+typedef struct {
+  const Conv *g;
+  int kind, n0, n1, accumulate;
+  const float *in0, *in1, *bias;
+  float *out;
+} ConvJob;
+
+enum { CONV_FORWARD = 0, CONV_BACKWARD_INPUT = 1, CONV_BACKWARD_WEIGHT = 2 };
+
+static void *conv_thread(void *arg) {
+  ConvJob *job = (ConvJob *)arg;
+  const Conv *g = job->g;
+  int cg = g->c / g->groups, og = g->o / g->groups, L = g->oh * g->ow, ckk = cg * g->kh * g->kw;
+  long plane = (long)g->h * g->w;
+  int pw = pointwise(g);
+  float *cols = pw ? NULL : aligned_alloc(64, (sizeof(float) * (size_t)ckk * L + 127) / 64 * 64);
+  for (int n = job->n0; n < job->n1; n++) {
+    for (int group = 0; group < g->groups; group++) {
+      if (job->kind == CONV_FORWARD) {
+        const float *xg = job->in0 + ((long)n * g->c + group * cg) * plane, *w = job->in1 + (long)group * og * ckk;
+        const float *bmat = xg;
+        if (!pw) { im2col(g, xg, cols); bmat = cols; }
+        sgemm_block(0, og, 0, L, ckk, w, ckk, 1, bmat, L, 1, job->out + ((long)n * g->o + group * og) * L, L, 0);
+      } else if (job->kind == CONV_BACKWARD_INPUT) {
+        const float *dy = job->in0 + ((long)n * g->o + group * og) * L, *w = job->in1 + (long)group * og * ckk;
+        float *dxg = job->out + ((long)n * g->c + group * cg) * plane;
+        if (pw) sgemm_block(0, ckk, 0, L, og, w, 1, ckk, dy, L, 1, dxg, L, 0);
+        else {
+          if (group == 0) memset(job->out + (long)n * g->c * plane, 0, sizeof(float) * g->c * plane);
+          sgemm_block(0, ckk, 0, L, og, w, 1, ckk, dy, L, 1, cols, L, 0);
+          col2im(g, cols, dxg);
+        }
+      } else {
+        const float *dy = job->in0 + ((long)n * g->o + group * og) * L, *xg = job->in1 + ((long)n * g->c + group * cg) * plane;
+        const float *bmat = xg;
+        if (!pw) { im2col(g, xg, cols); bmat = cols; }
+        sgemm_block(0, og, 0, ckk, L, dy, L, 1, bmat, 1, L, job->out + (long)group * og * ckk, ckk, job->accumulate || n > job->n0);
+      }
+    }
+    if (job->kind == CONV_FORWARD && job->bias) {
+      for (int o = 0; o < g->o; o++) {
+        float b = job->bias[o], *row = job->out + ((long)n * g->o + o) * L;
+        for (int k = 0; k < L; k++) row[k] += b;
+      }
+    }
+  }
+  if (job->kind == CONV_BACKWARD_WEIGHT && job->n1 <= job->n0 && !job->accumulate) memset(job->out, 0, sizeof(float) * g->o * ckk);
+  free(cols);
+  return NULL;
+}
+
+/* ---- N-API glue -------------------------------------------------------------------------------- */
+
+static int32_t arg_i32(napi_env env, napi_value v) {
+  int32_t out = 0;
+  napi_get_value_int32(env, v, &out);
+  return out;
+}
+
+static uint32_t arg_u32(napi_env env, napi_value v) {
+  uint32_t out = 0;
+  napi_get_value_uint32(env, v, &out);
+  return out;
+}
+
+/* bind(memoryBytes: Uint8Array): remembers where the kernel memory starts. */
+static napi_value bind(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value buffer;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) != napi_ok || !data) {
+    napi_throw_error(env, NULL, "bind: expected a Uint8Array over the kernel memory");
+    return NULL;
+  }
+  memory_base = (uint8_t *)data - offset;
+  return NULL;
+}
+
+/* sgemm(M, N, K, a, ars, acs, b, brs, bcs, c, ldc, accumulate, threads) */
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value v[13];
+  napi_get_cb_info(env, info, &argc, v, NULL, NULL);
+  if (!memory_base || argc < 13) return NULL;
+  sgemm_threads(arg_i32(env, v[0]), arg_i32(env, v[1]), arg_i32(env, v[2]), AT(arg_u32(env, v[3])), arg_i32(env, v[4]),
+                arg_i32(env, v[5]), AT(arg_u32(env, v[6])), arg_i32(env, v[7]), arg_i32(env, v[8]), AT(arg_u32(env, v[9])),
+                arg_i32(env, v[10]), arg_i32(env, v[11]), arg_i32(env, v[12]));
+  return NULL;
+}
+
+/*
+ * conv(kind, desc, in0, in1, bias, out, accumulate, threads, partials): the three convolution
+ * kernels over the whole batch, samples shared among threads. For the weight gradient each thread
+ * sums into its own partial buffer (thread 0 into `out`), added into `out` at the end.
+ */
+static napi_value conv(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value v[9];
+  napi_get_cb_info(env, info, &argc, v, NULL, NULL);
+  if (!memory_base || argc < 9) return NULL;
+  int kind = arg_i32(env, v[0]);
+  const Conv *g = (const Conv *)(memory_base + arg_u32(env, v[1]));
+  uint32_t bias = arg_u32(env, v[4]), partials = arg_u32(env, v[8]);
+  int accumulate = arg_i32(env, v[6]), threads = arg_i32(env, v[7]);
+  if (threads > g->n) threads = g->n;
+  if (threads < 1) threads = 1;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (kind == CONV_BACKWARD_WEIGHT && !partials) threads = 1;
+  long weights = (long)g->o * (g->c / g->groups) * g->kh * g->kw;
+  ConvJob jobs[MAX_THREADS];
+  pthread_t ids[MAX_THREADS];
+  for (int t = 0; t < threads; t++) {
+    ConvJob j = {g, kind, (int)((long)g->n * t / threads), (int)((long)g->n * (t + 1) / threads), accumulate,
+                 AT(arg_u32(env, v[2])), AT(arg_u32(env, v[3])), bias ? AT(bias) : NULL, AT(arg_u32(env, v[5]))};
+    if (kind == CONV_BACKWARD_WEIGHT && t > 0) {
+      j.out = AT(partials) + (t - 1) * weights;
+      j.accumulate = 0;
+    }
+    jobs[t] = j;
+  }
+  for (int t = 1; t < threads; t++) pthread_create(&ids[t], NULL, conv_thread, &jobs[t]);
+  conv_thread(&jobs[0]);
+  for (int t = 1; t < threads; t++) pthread_join(ids[t], NULL);
+  if (kind == CONV_BACKWARD_WEIGHT)
+    for (int t = 1; t < threads; t++) {
+      float *out = jobs[0].out, *part = jobs[t].out;
+      for (long k = 0; k < weights; k++) out[k] += part[k];
+    }
+  return NULL;
+}
+
+/* supported(): whether this CPU runs the AVX2/FMA code. */
+static napi_value supported(napi_env env, napi_callback_info info) {
+  (void)info;
+  __builtin_cpu_init();
+  napi_value result;
+  napi_get_boolean(env, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"), &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor methods[] = {
+      {"bind", NULL, bind, NULL, NULL, NULL, napi_default, NULL},
+      {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
+      {"supported", NULL, supported, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods);
+  return exports;
+}

@@ -1,0 +1,148 @@
+/**
+ * A pool of workers over the kernel module's shared memory. A job is a descriptor in shared
+ * memory; `run` wakes the workers, does the calling thread's share, and waits until every worker
+ * has finished, so kernels stay synchronous. Workers start lazily and join jobs once they are
+ * ready, so the first kernels never wait for a worker to boot.
+ */
+import { WORKER_SOURCE } from "./worker-source.js";
+
+const GENERATION = 0;
+const PENDING = 1;
+const THREADS = 2;
+const ERROR = 3;
+const READY = 4;
+
+/** The most workers a pool starts (threads = workers + the calling thread). */
+export const MAX_WORKERS = 60;
+
+interface WorkerHandle {
+  terminate(): unknown;
+}
+
+type NodeWorkerConstructor = new (
+  source: string,
+  options: { eval: true; workerData: unknown; name?: string },
+) => WorkerHandle & { unref(): void; on(event: string, listener: (...args: unknown[]) => void): void };
+
+type NodeProcess = { getBuiltinModule?: (id: string) => unknown };
+
+/** How this platform starts workers, or null when it cannot. */
+function workerFactory(): ((init: WorkerInit) => WorkerHandle) | null {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const threads = proc?.getBuiltinModule?.("node:worker_threads") as { Worker: NodeWorkerConstructor } | undefined;
+  if (threads) {
+    return (init) => {
+      const worker = new threads.Worker(WORKER_SOURCE, { eval: true, workerData: init, name: `trek-cpu-${init.index}` });
+      worker.unref(); // kernel workers never keep the process alive
+      worker.on("error", () => undefined);
+      return worker;
+    };
+  }
+  const scope = globalThis as {
+    Worker?: new (url: string, options?: { name?: string }) => WorkerHandle & { postMessage(message: unknown): void };
+    Blob?: typeof Blob;
+    URL?: typeof URL;
+  };
+  if (scope.Worker && scope.Blob && scope.URL?.createObjectURL) {
+    const url = scope.URL.createObjectURL(new scope.Blob([WORKER_SOURCE], { type: "text/javascript" }));
+    return (init) => {
+      const worker = new scope.Worker!(url, { name: `trek-cpu-${init.index}` });
+      worker.postMessage(init);
+      return worker;
+    };
+  }
+  return null;
+}
+
+interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  job: number;
+  index: number;
+}
+
+export class ThreadPool {
+  private readonly words: Int32Array;
+  private readonly workers: WorkerHandle[] = [];
+  private readonly factory: ((init: WorkerInit) => WorkerHandle) | null;
+  private ready = 0;
+  /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+  private canBlock = true;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+    private readonly control: number,
+    private readonly job: number,
+    private readonly runTask: (job: number, thread: number, threads: number) => void,
+  ) {
+    this.words = new Int32Array(memory.buffer, control, 64);
+    this.factory = workerFactory();
+  }
+
+  /** Whether workers can be started on this platform. */
+  get supported(): boolean {
+    return this.factory !== null;
+  }
+
+  /** Starts workers until `count` exist (they become usable once ready). */
+  ensureWorkers(count: number): void {
+    if (!this.factory) return;
+    const target = Math.min(count, MAX_WORKERS);
+    while (this.workers.length < target) {
+      const index = this.workers.length;
+      this.workers.push(this.factory({ module: this.module, memory: this.memory, control: this.control, job: this.job, index }));
+    }
+  }
+
+  /** Workers that have booted and wait for jobs. */
+  readyWorkers(): number {
+    while (this.ready < this.workers.length && Atomics.load(this.words, READY + this.ready) === 1) this.ready++;
+    return this.ready;
+  }
+
+  /** Runs the job at the job address on `threads` threads (this one included) and waits for all. */
+  run(threads: number): void {
+    const words = this.words;
+    Atomics.store(words, ERROR, 0);
+    Atomics.store(words, THREADS, threads);
+    Atomics.store(words, PENDING, threads - 1);
+    Atomics.add(words, GENERATION, 1);
+    Atomics.notify(words, GENERATION);
+    let failure: unknown = null;
+    try {
+      this.runTask(this.job, 0, threads);
+    } catch (err) {
+      failure = err;
+    }
+    this.waitForWorkers();
+    if (failure) throw failure;
+    if (Atomics.load(words, ERROR) !== 0) throw new Error("a kernel worker failed while running its share of the job");
+  }
+
+  private waitForWorkers(): void {
+    const words = this.words;
+    // Short spin first: the workers usually finish within microseconds of this thread.
+    for (let spin = 0; spin < 2000; spin++) if (Atomics.load(words, PENDING) === 0) return;
+    for (;;) {
+      const pending = Atomics.load(words, PENDING);
+      if (pending === 0) return;
+      if (this.canBlock) {
+        try {
+          Atomics.wait(words, PENDING, pending, 50);
+          continue;
+        } catch {
+          this.canBlock = false; // a browser's main thread may not block
+        }
+      }
+    }
+  }
+
+  terminate(): void {
+    for (const w of this.workers) w.terminate();
+    for (let i = 0; i < this.workers.length; i++) Atomics.store(this.words, READY + i, 0);
+    this.workers.length = 0;
+    this.ready = 0;
+  }
+}

@@ -13,7 +13,7 @@
  */
 import "@trek/autograd";
 
-export { Module, formatCount } from "./module.js";
+export { Module } from "./module.js";
 export type {
   StateDict,
   IncompatibleKeys,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { registerBackend, randn, type DType, type Tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
+import { gradcheck } from "@trek/autograd";
 import { GRU, LSTM, RNN, packPaddedSequence, padPackedSequence, type RecurrentOptions } from "@trek/nn";
 import { checkAgainstFixture, loadFixtures } from "./helpers.js";
 
@@ -52,6 +53,19 @@ describe("RNN, LSTM and GRU match PyTorch (outputs, final states, all gradients)
 });
 
 describe("recurrent layers", () => {
+  it("the hand-written LSTM backward matches finite differences (bidirectional, masked lengths, batch first)", () => {
+    const lstm = new LSTM(2, 2, { bidirectional: true, batchFirst: true }).double();
+    const x = randn([2, 3, 2], { dtype: "float64", requiresGrad: true });
+    const h0 = randn([2, 2, 2], { dtype: "float64", requiresGrad: true });
+    const c0 = randn([2, 2, 2], { dtype: "float64", requiresGrad: true });
+    const inputs = [x, h0, c0, lstm.getParameter("weight_hh_l0"), lstm.getParameter("weight_hh_l0_reverse"), lstm.getParameter("bias_ih_l0")];
+    const run = (a: Tensor, h: Tensor, c: Tensor): Tensor[] => {
+      const [y, [hN, cN]] = lstm.call(a, [h, c], { lengths: [3, 2] });
+      return [y, hN, cN];
+    };
+    expect(gradcheck((a, h, c) => run(a, h, c), inputs)).toBe(true);
+  });
+
   it("name parameters like PyTorch", () => {
     const lstm = new LSTM(3, 4, { numLayers: 2, bidirectional: true });
     expect(Object.keys(lstm.stateDict())).toEqual([

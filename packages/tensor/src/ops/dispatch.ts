@@ -5,7 +5,7 @@ import { encodeValue, storageArrayType } from "../dtype.js";
 import { DTypeError, DeviceError, DisposedError, IndexError, ShapeError } from "../errors.js";
 import { broadcastStrides, formatShape, shapesEqual, type Shape } from "../shape.js";
 import { Tensor, emptyTensor } from "../tensor.js";
-import { withoutRecording } from "./no-record.js";
+import { withoutRecording, decompose } from "./no-record.js";
 
 export type Scalar = number | boolean | bigint;
 export type TensorOrScalar = Tensor | number | boolean;
@@ -83,4 +83,4 @@ export function castRaw(t: Tensor, dtype: DType): Tensor {
   return out;
 }
 
-export { withoutRecording };
+export { withoutRecording, decompose };

@@ -16,6 +16,7 @@ import {
   type TensorOrScalar,
 } from "./dispatch.js";
 import { cast, clone } from "./convert.js";
+import { scope } from "../memory.js";
 
 /** Unary ops that only make sense on floats: integer inputs are promoted to the default float dtype. */
 const FLOAT_UNARY: ReadonlySet<UnaryOp> = new Set([
@@ -132,22 +133,18 @@ export function div(a: TensorOrScalar, b: TensorOrScalar, roundingMode?: "floor"
     return r;
   }
   // Integer division: the backend's integer `div` floors; trunc corrects toward zero.
-  const ref = tensorDevice(a, b, "div");
-  const A = operand(a, dtype, ref.device);
-  const B = operand(b, dtype, ref.device);
-  const shape = broadcastShapes("div", A.shape, B.shape);
-  const floor = emptyTensor(shape, dtype, ref.device);
-  ref.backend.binary("div", broadcastView(A, shape), broadcastView(B, shape), floor);
-  if (roundingMode === "floor") return floor;
-  const remainder = binary("mod", A, B);
-  const inexact = binary("ne", remainder, 0);
-  const signsDiffer = binary("xor", binary("lt", A, 0), binary("lt", B, 0));
-  const adjust = binary("and", inexact, signsDiffer);
-  const result = where(adjust, add(floor, 1), floor);
-  for (const t of [remainder, inexact, signsDiffer, adjust, floor]) t.dispose();
-  if (A !== a) A.dispose();
-  if (B !== b) B.dispose();
-  return result;
+  return scope(() => {
+    const ref = tensorDevice(a, b, "div");
+    const A = operand(a, dtype, ref.device);
+    const B = operand(b, dtype, ref.device);
+    const shape = broadcastShapes("div", A.shape, B.shape);
+    const floor = emptyTensor(shape, dtype, ref.device);
+    ref.backend.binary("div", broadcastView(A, shape), broadcastView(B, shape), floor);
+    if (roundingMode === "floor") return floor;
+    const inexact = binary("ne", binary("mod", A, B), 0);
+    const signsDiffer = binary("xor", binary("lt", A, 0), binary("lt", B, 0));
+    return where(binary("and", inexact, signsDiffer), add(floor, 1), floor);
+  });
 }
 
 export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
@@ -156,19 +153,15 @@ export function pow(base: TensorOrScalar, exponent: TensorOrScalar): Tensor {
 
 /** C-style remainder with the sign of the dividend, built from the floor remainder. */
 export function fmod(a: TensorOrScalar, b: TensorOrScalar): Tensor {
-  const r = binary("mod", a, b);
-  const rNeg = binary("lt", r, 0);
-  const aNeg = binary("lt", a, 0);
-  const wrongSign = binary("and", binary("ne", r, 0), binary("xor", rNeg, aNeg));
-  // With r a number, r − b is NaN only as ∞ − ∞ (an infinite divisor): fmod keeps the finite dividend.
-  const shifted = sub(r, b);
-  const shiftedNaN = binary("ne", shifted, shifted);
-  const rNumber = binary("eq", r, r);
-  const infiniteDivisor = binary("and", shiftedNaN, rNumber);
-  const repaired = where(infiniteDivisor, a, shifted);
-  const corrected = where(wrongSign, repaired, r);
-  for (const t of [r, rNeg, aNeg, wrongSign, shifted, shiftedNaN, rNumber, infiniteDivisor, repaired]) t.dispose();
-  return corrected;
+  // Composite: intermediates are freed by the scope; the graph to the result is kept.
+  return scope(() => {
+    const r = binary("mod", a, b);
+    const wrongSign = binary("and", binary("ne", r, 0), binary("xor", binary("lt", r, 0), binary("lt", a, 0)));
+    // A finite a with an infinite b: the floor remainder is ±inf or NaN, C's fmod gives a.
+    const asTensor = (v: TensorOrScalar): Tensor => (v instanceof Tensor ? v : scalarTensor(v, r.dtype, r.device));
+    const keepDividend = binary("and", isinf(asTensor(b)), isfinite(asTensor(a)));
+    return where(keepDividend, a, where(wrongSign, sub(r, b), r));
+  });
 }
 
 export function exp2(x: Tensor): Tensor {
@@ -268,6 +261,10 @@ export function nanToNum(x: Tensor, nan: number, posinf?: number, neginf?: numbe
 
 /** Elementwise closeness: |a − b| ≤ atol + rtol·|b| (equal infinities are close). */
 export function isclose(a: Tensor, b: Tensor, rtol: number, atol: number, equalNan: boolean): Tensor {
+  return scope(() => iscloseUnscoped(a, b, rtol, atol, equalNan));
+}
+
+function iscloseUnscoped(a: Tensor, b: Tensor, rtol: number, atol: number, equalNan: boolean): Tensor {
   const diff = unary("abs", sub(a, b));
   const tolerance = add(binary("mul", unary("abs", b), rtol), atol);
   let close = binary("or", binary("le", diff, tolerance), binary("eq", a, b));

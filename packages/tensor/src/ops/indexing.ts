@@ -7,7 +7,7 @@ import { IndexError, ShapeError, DTypeError } from "../errors.js";
 import { broadcastShapes, formatShape, normalizeDim, shapesEqual } from "../shape.js";
 import { Tensor, emptyTensor, sameDevice } from "../tensor.js";
 import { recordOp } from "../autograd-hooks.js";
-import { backendFailure, scalarTensor, withoutRecording, type TensorOrScalar } from "./dispatch.js";
+import { backendFailure, scalarTensor, decompose, type TensorOrScalar } from "./dispatch.js";
 import { cast, clone, contiguousCopy } from "./convert.js";
 import * as M from "./movement.js";
 import * as E from "./elementwise.js";
@@ -256,7 +256,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
       backendFailure("indexSelect", backend, err, x, idx);
     }
   } else {
-    out = withoutRecording(() => {
+    out = decompose(() => {
       const gatherShape = shape.map((s, i) => (i === d ? s : 1));
       const expanded = M.expand(M.reshape(idx, gatherShape), shape);
       return gatherDecomposed(x, d, expanded);
@@ -295,7 +295,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       backendFailure("gather", backend, err, x, index);
     }
   } else {
-    out = withoutRecording(() => gatherDecomposed(x, d, index));
+    out = decompose(() => gatherDecomposed(x, d, index));
   }
   if (isFloatingPoint(x.dtype)) recordOp("gather", [x, index], [out], { dim: d, inputShape: x.shape });
   return out;
@@ -369,7 +369,7 @@ export function scatter(
       backendFailure(op, backend, err, out, index, srcRegion);
     }
   } else {
-    withoutRecording(() => scatterDecomposed(out, d, index, srcRegion, reduce));
+    decompose(() => scatterDecomposed(out, d, index, srcRegion, reduce));
   }
   if (isFloatingPoint(self.dtype)) recordOp(op, [self, index, srcRegion], [out], { dim: d });
   return out;
@@ -458,7 +458,7 @@ export function sort(x: Tensor, dim = -1, descending = false): { values: Tensor;
       backendFailure("sort", backend, err, x);
     }
   } else {
-    ({ values, indices } = withoutRecording(() => sortDecomposed(x, d, descending)));
+    ({ values, indices } = decompose(() => sortDecomposed(x, d, descending)));
   }
   if (isFloatingPoint(x.dtype)) recordOp("sort", [x], [values, indices], { dim: d });
   return { values, indices };
@@ -508,7 +508,7 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): { values: 
   const d = x.ndim === 0 ? 0 : normalizeDim("topk", dim, x.ndim);
   const size = x.ndim === 0 ? 1 : x.shape[d]!;
   if (!Number.isInteger(k) || k < 0 || k > size) throw new IndexError(`topk: k (${k}) must be in 0..${size} for dim ${d} of size ${size}`);
-  const sorted = withoutRecording(() => sort(x, d, largest));
+  const sorted = decompose(() => sort(x, d, largest));
   const values = contiguousCopy(x.ndim === 0 ? sorted.values : M.narrow(sorted.values, d, 0, k));
   const indices = contiguousCopy(x.ndim === 0 ? sorted.indices : M.narrow(sorted.indices, d, 0, k));
   sorted.values.dispose();

@@ -4,7 +4,7 @@ import { ShapeError } from "../errors.js";
 import { broadcastShapes, formatShape } from "../shape.js";
 import { Tensor, emptyTensor, sameDevice } from "../tensor.js";
 import { recordOp } from "../autograd-hooks.js";
-import { backendFailure, broadcastView, withoutRecording } from "./dispatch.js";
+import { backendFailure, broadcastView, decompose } from "./dispatch.js";
 import { cast } from "./convert.js";
 import * as E from "./elementwise.js";
 import * as M from "./movement.js";
@@ -59,7 +59,7 @@ function matmulND(a: Tensor, b: Tensor): Tensor {
       backendFailure("matmul", backend, err, va, vb);
     }
   } else {
-    out = withoutRecording(() => matmulDecomposed(A, B));
+    out = decompose(() => matmulDecomposed(A, B));
   }
   if (isFloatingPoint(dtype)) recordOp("matmul", [A, B], [out]);
   if (A !== a) A.dispose();

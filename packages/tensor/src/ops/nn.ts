@@ -10,7 +10,7 @@ import { ShapeError, DTypeError } from "../errors.js";
 import { contiguousStrides, formatShape, normalizeDim, shapeNumel, shapesEqual } from "../shape.js";
 import { Tensor, emptyTensor, sameDevice, viewOf } from "../tensor.js";
 import { recordOp } from "../autograd-hooks.js";
-import { backendFailure, scalarTensor, withoutRecording } from "./dispatch.js";
+import { backendFailure, scalarTensor, decompose } from "./dispatch.js";
 import { cast, contiguousCopy } from "./convert.js";
 import * as E from "./elementwise.js";
 import * as M from "./movement.js";
@@ -51,7 +51,7 @@ export function activation(op: ActivationOp, x: Tensor, alpha?: number): Tensor 
       out = null;
     }
   }
-  if (out === null) out = withoutRecording(() => activationDecomposed(op, input, a));
+  if (out === null) out = decompose(() => activationDecomposed(op, input, a));
   recordOp(op, [input], [out], { alpha: a });
   if (input !== x) input.dispose();
   return out;
@@ -120,7 +120,7 @@ function softmaxLike(op: "softmax" | "logSoftmax", x: Tensor, dim: number): Tens
       backendFailure(op, backend, err, input, out);
     }
   } else {
-    out = withoutRecording(() => {
+    out = decompose(() => {
       if (input.ndim === 0) return op === "softmax" ? E.add(E.binary("mul", input, 0), 1) : E.binary("mul", input, 0);
       const shift = R.amax(input, d, true);
       const shifted = E.sub(input, shift);
@@ -145,7 +145,7 @@ export function softmaxBackward(y: Tensor, dy: Tensor, dim: number): Tensor {
     kernel.call(backend.kernels, y, dy, dim, dx);
     return dx;
   }
-  return withoutRecording(() => E.binary("mul", y, E.sub(dy, R.sum(E.binary("mul", dy, y), dim, true))));
+  return decompose(() => E.binary("mul", y, E.sub(dy, R.sum(E.binary("mul", dy, y), dim, true))));
 }
 
 /** dx = dy − exp(y) ⊙ Σ dy: the log-softmax gradient (kernel or primitives; not recorded). */
@@ -157,7 +157,7 @@ export function logSoftmaxBackward(y: Tensor, dy: Tensor, dim: number): Tensor {
     kernel.call(backend.kernels, y, dy, dim, dx);
     return dx;
   }
-  return withoutRecording(() => E.sub(dy, E.binary("mul", E.unary("exp", y), R.sum(dy, dim, true))));
+  return decompose(() => E.sub(dy, E.binary("mul", E.unary("exp", y), R.sum(dy, dim, true))));
 }
 
 // ---- convolution ----------------------------------------------------------------------------
@@ -236,7 +236,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null, params: C
       backendFailure("conv2d", backend, err, x, weight, bias);
     }
   } else {
-    out = withoutRecording(() => conv2dDecomposed(x, weight, bias, params, oh, ow));
+    out = decompose(() => conv2dDecomposed(x, weight, bias, params, oh, ow));
   }
   recordOp("conv2d", bias ? [x, weight, bias] : [x, weight], [out], { params, hasBias: bias !== null });
   return out;
@@ -288,7 +288,7 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, weightShape: readonl
     }
     return dw;
   }
-  return withoutRecording(() => {
+  return decompose(() => {
     const [n, o, oh, ow] = dy.shape as [number, number, number, number];
     const [, cg, kh, kw] = weightShape as [number, number, number, number];
     const g = params.groups;
@@ -312,7 +312,7 @@ export function conv2dBackwardInput(dy: Tensor, weight: Tensor, inputShape: read
     }
     return dx;
   }
-  return withoutRecording(() => {
+  return decompose(() => {
     const [n, c, h, w] = inputShape as [number, number, number, number];
     const [, o, oh, ow] = dy.shape as [number, number, number, number];
     const [, cg, kh, kw] = weight.shape as [number, number, number, number];
@@ -407,7 +407,7 @@ export function maxPool2d(x: Tensor, params: Pool2dParams, oh: number, ow: numbe
       backendFailure("maxPool2d", backend, err, x, values);
     }
   } else {
-    ({ values, indices } = withoutRecording(() => maxPool2dDecomposed(x, params, oh, ow)));
+    ({ values, indices } = decompose(() => maxPool2dDecomposed(x, params, oh, ow)));
   }
   if (isFloatingPoint(x.dtype)) {
     recordOp("maxPool2d", [x], [values, indices], { params, inputShape: x.shape });
@@ -479,7 +479,7 @@ export function maxPool2dBackward(dy: Tensor, indices: Tensor, inputShape: reado
     }
     return dx;
   }
-  return withoutRecording(() => {
+  return decompose(() => {
     const [, , h, w] = inputShape as [number, number, number, number];
     const [, , oh, ow] = dy.shape as [number, number, number, number];
     return scatterWindows(dy, inputShape, params, oh, ow, (i, j) => {
@@ -566,7 +566,7 @@ export function avgPool2d(x: Tensor, params: Pool2dParams, oh: number, ow: numbe
       backendFailure("avgPool2d", backend, err, input, out);
     }
   } else {
-    out = withoutRecording(() => {
+    out = decompose(() => {
       const { padded } = poolPadded(input, params, oh, ow, 0);
       const sums = R.sum(windowsOf(padded, params, oh, ow), [4, 5], false);
       return E.binary("div", sums, avgPoolDivisor(h, w, params, oh, ow, input.dtype, input.device));
@@ -589,7 +589,7 @@ export function avgPool2dBackward(dy: Tensor, inputShape: readonly number[], par
     }
     return dx;
   }
-  return withoutRecording(() => {
+  return decompose(() => {
     const [, , h, w] = inputShape as [number, number, number, number];
     const [, , oh, ow] = dy.shape as [number, number, number, number];
     const scaled = E.binary("div", dy, avgPoolDivisor(h, w, params, oh, ow, dy.dtype, dy.device));
@@ -638,7 +638,7 @@ export function layerNorm(
     mean.dispose();
     rstd.dispose();
   } else {
-    out = withoutRecording(() => {
+    out = decompose(() => {
       const mu = R.mean(input, dims, true);
       const centered = E.sub(input, mu);
       const variance = R.mean(E.binary("mul", centered, centered), dims, true);

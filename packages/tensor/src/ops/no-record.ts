@@ -3,6 +3,7 @@
  * once with its own gradient rule. This toggles recording without depending on autograd.
  */
 import { getAutogradEngine, installAutograd, type AutogradEngine } from "../autograd-hooks.js";
+import { scope } from "../memory.js";
 
 let suspended = 0;
 let saved: AutogradEngine | null = null;
@@ -24,4 +25,13 @@ export function withoutRecording<T>(fn: () => T): T {
       saved = null;
     }
   }
+}
+
+/**
+ * Runs a decomposition: unrecorded, and inside its own scope so that every intermediate it
+ * creates is freed at once (device memory must not wait for the garbage collector). Only what
+ * it returns survives.
+ */
+export function decompose<T>(fn: () => T): T {
+  return withoutRecording(() => scope(fn));
 }

@@ -8,7 +8,7 @@ import { isFloatingPoint } from "../dtype.js";
 import { DTypeError, ShapeError } from "../errors.js";
 import { formatShape, shapesEqual } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import { withoutRecording } from "./no-record.js";
+import { decompose } from "./no-record.js";
 
 function checkOperands(op: string, param: Tensor, others: readonly (Tensor | null)[]): boolean {
   param._check(op);
@@ -34,7 +34,7 @@ function bump(...tensors: (Tensor | null)[]): void {
 function using<T>(fn: (temps: Tensor[]) => T): T {
   const temps: Tensor[] = [];
   try {
-    return withoutRecording(() => fn(temps));
+    return decompose(() => fn(temps));
   } finally {
     for (const t of temps) t.dispose();
   }

@@ -6,7 +6,7 @@ import { IndexError } from "../errors.js";
 import { contiguousStrides, formatShape, normalizeDim, normalizeDims } from "../shape.js";
 import { Tensor, emptyTensor, sameDevice, viewOf } from "../tensor.js";
 import { recordOp } from "../autograd-hooks.js";
-import { backendFailure, castRaw, scalarTensor, withoutRecording } from "./dispatch.js";
+import { backendFailure, castRaw, scalarTensor, decompose } from "./dispatch.js";
 import { cast, clone, contiguousCopy } from "./convert.js";
 import * as E from "./elementwise.js";
 import * as M from "./movement.js";
@@ -146,7 +146,7 @@ export function argReduce(op: "argmax" | "argmin", x: Tensor, dim: number | null
       backendFailure(op, backend, err, x, out);
     }
   } else {
-    out = withoutRecording(() => argReduceDecomposed(op, x, d));
+    out = decompose(() => argReduceDecomposed(op, x, d));
   }
   return keepdim ? out : dropDims(out, [d]);
 }
@@ -189,7 +189,7 @@ export function std(x: Tensor, dim: Dims, correction: number, keepdim: boolean):
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   const dims = resolveDims("logsumexp", x, dim);
   const input = isFloatingPoint(x.dtype) ? x : cast(x, getDefaultDType());
-  const shift = withoutRecording(() => {
+  const shift = decompose(() => {
     const m = reduceRaw("max", input, dims, true);
     const finite = E.isfinite(m);
     const safe = E.where(finite, m, 0);
@@ -277,7 +277,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
         backendFailure("cumsum", backend, err, input, out);
       }
     } else {
-      out = withoutRecording(() => cumsumDecomposed(input, d));
+      out = decompose(() => cumsumDecomposed(input, d));
     }
   }
   if (input !== x) input.dispose();

@@ -98,7 +98,7 @@ export function expectConsistentStudy(trials: readonly FrozenTrial[], reportedCo
   expect(numbers).toEqual(Array.from({ length: trials.length }, (_, i) => i));
   expect(trials.filter((t) => t.state === TrialState.Running || t.state === TrialState.Waiting)).toEqual([]);
 
-  const reported = reportedComplete.flat();
+  const reported = reportedComplete.flat(); // numbers each worker saw finish as complete
   expect(new Set(reported).size).toBe(reported.length); // no trial claimed by two workers
   const byNumber = new Map(trials.map((t) => [t.number, t]));
   for (const number of reported) expect(byNumber.get(number)?.state).toBe(TrialState.Complete);

@@ -28,6 +28,8 @@ export interface Operand {
   readonly write?: boolean;
   /** Bind as atomics (the operand must not share its buffer with another operand). */
   readonly atomic?: boolean;
+  /** Bind a read-only float32 operand as `array<vec4<f32>>` (see OperandBinding.vec4). */
+  readonly vec4?: boolean;
 }
 
 export interface KernelLaunch {
@@ -91,6 +93,7 @@ export class GpuRuntime {
       buffer: bufferOf(o.view),
       write: o.write === true || o.atomic === true,
       atomic: o.atomic === true,
+      vec4: o.vec4 === true,
     }));
     const plan = planBindings(operands);
     const key = `${launch.key}|${plan.signature}|${launch.params.length}`;

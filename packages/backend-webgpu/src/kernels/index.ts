@@ -5,6 +5,7 @@ import { activation } from "./activation.js";
 import { argReduce } from "./arg-reduce.js";
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from "./conv2d.js";
 import { cumsum } from "./cumsum.js";
+import { conv2dBackwardInputGemm, conv2dBackwardWeightGemm, conv2dGemm, gemmApplies } from "./conv2d-gemm.js";
 import { gather, indexSelect, scatter } from "./index-ops.js";
 import { layerNorm } from "./layer-norm.js";
 import { matmul, type MatmulVariant } from "./matmul.js";
@@ -16,9 +17,19 @@ import { adamStep, rmspropStep, sgdStep } from "./optimizer.js";
 export function createKernels(runtime: GpuRuntime, matmulVariant: MatmulVariant): FastKernels {
   return {
     matmul: (a, b, out) => matmul(runtime, a, b, out, matmulVariant),
-    conv2d: (x, weight, bias, out, params) => conv2d(runtime, x, weight, bias, out, params),
-    conv2dBackwardInput: (dy, weight, dx, params) => conv2dBackwardInput(runtime, dy, weight, dx, params),
-    conv2dBackwardWeight: (dy, x, dw, params) => conv2dBackwardWeight(runtime, dy, x, dw, params),
+    // float32 convolutions run as matrix products (im2col) when the column buffer fits.
+    conv2d: (x, weight, bias, out, params) =>
+      gemmApplies(x.dtype, x.shape, weight.shape, out.shape, params.groups)
+        ? conv2dGemm(runtime, matmulVariant, x, weight, bias, out, params)
+        : conv2d(runtime, x, weight, bias, out, params),
+    conv2dBackwardInput: (dy, weight, dx, params) =>
+      gemmApplies(dy.dtype, dx.shape, weight.shape, dy.shape, params.groups)
+        ? conv2dBackwardInputGemm(runtime, matmulVariant, dy, weight, dx, params)
+        : conv2dBackwardInput(runtime, dy, weight, dx, params),
+    conv2dBackwardWeight: (dy, x, dw, params) =>
+      gemmApplies(dy.dtype, x.shape, dw.shape, dy.shape, params.groups)
+        ? conv2dBackwardWeightGemm(runtime, matmulVariant, dy, x, dw, params)
+        : conv2dBackwardWeight(runtime, dy, x, dw, params),
     maxPool2d: (x, out, indices, params) => maxPool2d(runtime, x, out, indices, params),
     maxPool2dBackward: (dy, indices, dx, params) => maxPool2dBackward(runtime, dy, indices, dx, params),
     avgPool2d: (x, out, params) => avgPool2d(runtime, x, out, params),

@@ -45,3 +45,8 @@ export function denseOutput(runtime: GpuRuntime, out: View): { view: View; finis
     },
   };
 }
+
+/** A plain view of `v`'s buffer with other view metadata (views may be Tensors, whose fields are getters). */
+export function viewAs(v: View, shape: readonly number[], strides: readonly number[] = v.strides, offset = v.offset): View {
+  return { buffer: v.buffer, dtype: v.dtype, shape, strides, offset };
+}

@@ -18,6 +18,12 @@ export interface OperandBinding {
   readonly write: boolean;
   /** Bind as `atomic_<name>`, an array of atomics (int32: `atomic<i32>`, float32: `atomic<u32>` holding the bits). */
   readonly atomic?: boolean;
+  /**
+   * Read-only float32 operand bound as `array<vec4<f32>>`, read with `ld4_<name>(i)` (the i-th
+   * group of 4 elements). Gets a binding of its own even when another operand views the same
+   * buffer (two read-only bindings of one buffer are allowed).
+   */
+  readonly vec4?: boolean;
 }
 
 export interface BindingPlan {
@@ -34,17 +40,21 @@ export function planBindings(operands: readonly OperandBinding[]): BindingPlan {
   const buffers: object[] = [];
   const access: BindingAccess[] = [];
   const slots: number[] = [];
+  const vec4Slots = new Set<number>();
   for (const operand of operands) {
-    let slot = buffers.indexOf(operand.buffer);
+    let slot = operand.vec4 ? -1 : buffers.findIndex((b, i) => b === operand.buffer && !vec4Slots.has(i));
     if (slot < 0) {
       slot = buffers.length;
       buffers.push(operand.buffer);
       access.push("read");
+      if (operand.vec4) vec4Slots.add(slot);
     }
     if (operand.write) access[slot] = "write";
     slots.push(slot);
   }
-  const signature = operands.map((o, i) => `${o.name}:${o.dtype}@${slots[i]}${o.write ? "w" : ""}${o.atomic ? "a" : ""}`).join(",");
+  const signature = operands
+    .map((o, i) => `${o.name}:${o.dtype}@${slots[i]}${o.write ? "w" : ""}${o.atomic ? "a" : ""}${o.vec4 ? "v" : ""}`)
+    .join(",");
   return { buffers, access, slots, signature };
 }
 
@@ -108,6 +118,12 @@ export function kernelSource(parts: SourceParts): string {
   operands.forEach((operand, i) => {
     const slot = plan.slots[i]!;
     const format = storageFormat(operand.dtype);
+    if (operand.vec4) {
+      lines.push(`@group(0) @binding(${slot + 1}) var<storage, read> b${slot}: array<vec4<f32>>;`);
+      lines.push(`fn ld4_${operand.name}(i: u32) -> vec4<f32> { return b${slot}[i]; }`);
+      declared.add(slot);
+      return;
+    }
     if (operand.atomic) {
       const element = operand.dtype === "int32" ? "atomic<i32>" : "atomic<u32>";
       lines.push(`@group(0) @binding(${slot + 1}) var<storage, read_write> atomic_${operand.name}: array<${element}>;`);

@@ -19,7 +19,7 @@ let workerCommand: string[] | null = null;
 function workerArguments(): string[] {
   if (workerCommand) return workerCommand;
   try {
-    const esbuild = createRequire(tsxEntry)("esbuild") as typeof import("esbuild");
+    const esbuild = createRequire(tsxEntry)("esbuild") as { buildSync(options: Record<string, unknown>): unknown };
     const cacheDir = fileURLToPath(new URL("../../node_modules/.cache/", import.meta.url));
     mkdirSync(cacheDir, { recursive: true });
     const outfile = join(cacheDir, `trek-tune-worker-${process.pid}.mjs`);

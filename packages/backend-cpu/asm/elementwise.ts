@@ -137,60 +137,73 @@ export const UNARY_EXPM1: i32 = 14;
 export const UNARY_SQUARE: i32 = 15;
 export const UNARY_SILU: i32 = 16;
 
+/** Ops that cost about as much as a load: each gets its own loop, specialized at compile time. */
 // @ts-ignore: decorator
-@inline function unaryV(op: i32, x: v128): v128 {
+@inline function cheapV(op: i32, x: v128): v128 {
   switch (op) {
     case UNARY_NEG: return f32x4.neg(x);
     case UNARY_ABS: return f32x4.abs(x);
     case UNARY_SQRT: return f32x4.sqrt(x);
-    case UNARY_EXP: return expV(x);
-    case UNARY_LOG: return logV(x);
-    case UNARY_TANH: return tanhV(x);
     case UNARY_RECIP: return f32x4.div(f32x4.splat(1), x);
     case UNARY_RSQRT: return f32x4.div(f32x4.splat(1), f32x4.sqrt(x));
     case UNARY_FLOOR: return f32x4.floor(x);
     case UNARY_CEIL: return f32x4.ceil(x);
     case UNARY_TRUNC: return f32x4.trunc(x);
     case UNARY_ROUND: return f32x4.nearest(x);
+    // pmax keeps NaN (x < 0 is false for NaN) in one instruction, unlike max.
+    case UNARY_RELU: return f32x4.pmax(x, f32x4.splat(0));
+    default: return f32x4.mul(x, x);
+  }
+}
+
+/** Transcendental ops: tens of instructions per vector, so one shared loop with a switch costs nothing. */
+function costlyV(op: i32, x: v128): v128 {
+  switch (op) {
+    case UNARY_EXP: return expV(x);
+    case UNARY_LOG: return logV(x);
+    case UNARY_TANH: return tanhV(x);
     case UNARY_SIGMOID: return sigmoidV(x);
-    case UNARY_RELU: return f32x4.max(x, f32x4.splat(0));
     case UNARY_EXPM1: return expm1V(x);
-    case UNARY_SQUARE: return f32x4.mul(x, x);
     default: return f32x4.mul(x, sigmoidV(x));
   }
 }
 
 // @ts-ignore: decorator
-@inline function unaryRows(op: i32, rows: i32, n: i32, x: usize, xRow: i32, o: usize, oRow: i32): void {
+@inline function cheapRows(op: i32, rows: i32, n: i32, x: usize, xRow: i32, o: usize, oRow: i32): void {
   for (let r = 0; r < rows; r++) {
     const xr = addr(x, r * xRow);
     const or = addr(o, r * oRow);
     let k = 0;
-    for (; k + 4 <= n; k += 4) v128.store(addr(or, k), unaryV(op, v128.load(addr(xr, k))));
-    for (; k < n; k++) store<f32>(addr(or, k), f32x4.extract_lane(unaryV(op, v128.load32_splat(addr(xr, k))), 0));
+    for (; k + 4 <= n; k += 4) v128.store(addr(or, k), cheapV(op, v128.load(addr(xr, k))));
+    for (; k < n; k++) store<f32>(addr(or, k), f32x4.extract_lane(cheapV(op, v128.load32_splat(addr(xr, k))), 0));
+  }
+}
+
+function costlyRows(op: i32, rows: i32, n: i32, x: usize, xRow: i32, o: usize, oRow: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = addr(x, r * xRow);
+    const or = addr(o, r * oRow);
+    let k = 0;
+    for (; k + 4 <= n; k += 4) v128.store(addr(or, k), costlyV(op, v128.load(addr(xr, k))));
+    for (; k < n; k++) store<f32>(addr(or, k), f32x4.extract_lane(costlyV(op, v128.load32_splat(addr(xr, k))), 0));
   }
 }
 
 /** out = op(x) over `rows` × `n`, both contiguous within a row. */
 export function unaryF32(op: i32, rows: i32, n: i32, x: usize, xRow: i32, o: usize, oRow: i32): void {
   switch (op) {
-    case UNARY_NEG: unaryRows(UNARY_NEG, rows, n, x, xRow, o, oRow); break;
-    case UNARY_ABS: unaryRows(UNARY_ABS, rows, n, x, xRow, o, oRow); break;
-    case UNARY_SQRT: unaryRows(UNARY_SQRT, rows, n, x, xRow, o, oRow); break;
-    case UNARY_EXP: unaryRows(UNARY_EXP, rows, n, x, xRow, o, oRow); break;
-    case UNARY_LOG: unaryRows(UNARY_LOG, rows, n, x, xRow, o, oRow); break;
-    case UNARY_TANH: unaryRows(UNARY_TANH, rows, n, x, xRow, o, oRow); break;
-    case UNARY_RECIP: unaryRows(UNARY_RECIP, rows, n, x, xRow, o, oRow); break;
-    case UNARY_RSQRT: unaryRows(UNARY_RSQRT, rows, n, x, xRow, o, oRow); break;
-    case UNARY_FLOOR: unaryRows(UNARY_FLOOR, rows, n, x, xRow, o, oRow); break;
-    case UNARY_CEIL: unaryRows(UNARY_CEIL, rows, n, x, xRow, o, oRow); break;
-    case UNARY_TRUNC: unaryRows(UNARY_TRUNC, rows, n, x, xRow, o, oRow); break;
-    case UNARY_ROUND: unaryRows(UNARY_ROUND, rows, n, x, xRow, o, oRow); break;
-    case UNARY_SIGMOID: unaryRows(UNARY_SIGMOID, rows, n, x, xRow, o, oRow); break;
-    case UNARY_RELU: unaryRows(UNARY_RELU, rows, n, x, xRow, o, oRow); break;
-    case UNARY_EXPM1: unaryRows(UNARY_EXPM1, rows, n, x, xRow, o, oRow); break;
-    case UNARY_SQUARE: unaryRows(UNARY_SQUARE, rows, n, x, xRow, o, oRow); break;
-    default: unaryRows(UNARY_SILU, rows, n, x, xRow, o, oRow); break;
+    case UNARY_NEG: cheapRows(UNARY_NEG, rows, n, x, xRow, o, oRow); break;
+    case UNARY_ABS: cheapRows(UNARY_ABS, rows, n, x, xRow, o, oRow); break;
+    case UNARY_SQRT: cheapRows(UNARY_SQRT, rows, n, x, xRow, o, oRow); break;
+    case UNARY_RECIP: cheapRows(UNARY_RECIP, rows, n, x, xRow, o, oRow); break;
+    case UNARY_RSQRT: cheapRows(UNARY_RSQRT, rows, n, x, xRow, o, oRow); break;
+    case UNARY_FLOOR: cheapRows(UNARY_FLOOR, rows, n, x, xRow, o, oRow); break;
+    case UNARY_CEIL: cheapRows(UNARY_CEIL, rows, n, x, xRow, o, oRow); break;
+    case UNARY_TRUNC: cheapRows(UNARY_TRUNC, rows, n, x, xRow, o, oRow); break;
+    case UNARY_ROUND: cheapRows(UNARY_ROUND, rows, n, x, xRow, o, oRow); break;
+    case UNARY_RELU: cheapRows(UNARY_RELU, rows, n, x, xRow, o, oRow); break;
+    case UNARY_SQUARE: cheapRows(UNARY_SQUARE, rows, n, x, xRow, o, oRow); break;
+    default: costlyRows(op, rows, n, x, xRow, o, oRow); break;
   }
 }
 

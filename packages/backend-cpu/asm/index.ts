@@ -16,6 +16,6 @@ export {
   conv2dBackwardInputF32,
   conv2dBackwardWeightF32,
 } from "./conv";
-export { maxPool2dF32, maxPool2dBackwardF32, avgPool2dF32, avgPool2dBackwardF32 } from "./pool";
+export { maxPool2dF32, maxPoolScratchBytes, maxPool2dBackwardF32, avgPool2dF32, avgPool2dBackwardF32 } from "./pool";
 export { sgdStepF32, adamStepF32, rmspropStepF32 } from "./optimizer";
 export { runTask } from "./tasks";

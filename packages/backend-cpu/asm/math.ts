@@ -15,20 +15,29 @@ const LOG2E: f32 = 1.4426950408889634;
 const LN2_HI: f32 = 0.693145751953125;
 const LN2_LO: f32 = 1.428606765330187e-6;
 
+// Taylor coefficients 1/k! of e^r, for Horner's rule.
+const E2: f32 = 1.0 / 2;
+const E3: f32 = 1.0 / 6;
+const E4: f32 = 1.0 / 24;
+const E5: f32 = 1.0 / 120;
+const E6: f32 = 1.0 / 720;
+const E7: f32 = 1.0 / 5040;
+const E8: f32 = 1.0 / 40320;
+
 // @ts-ignore: decorator
 @inline export function expV(x: v128): v128 {
-  // Clamp so that 2^n stays a normal float; beyond, exp saturates to 0 or +Inf below.
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.72));
+  // Clamp so that 2^n stays representable (pmin/pmax: one instruction each; NaN is restored below).
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.3)), f32x4.splat(88.72));
   const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
   const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
-  // Horner: 1 + r(1 + r/2(1 + r/3(1 + r/4(1 + r/5(1 + r/6(1 + r/7))))))
-  let p = f32x4.add(f32x4.splat(1), f32x4.mul(r, f32x4.splat(<f32>(1.0 / 7))));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(r, f32x4.splat(<f32>(1.0 / 6))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(r, f32x4.splat(<f32>(1.0 / 5))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(r, f32x4.splat(<f32>(1.0 / 4))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(r, f32x4.splat(<f32>(1.0 / 3))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(r, f32x4.splat(<f32>(0.5))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(r, p));
+  // e^r = 1 + r + r²/2! + … + r⁷/7!
+  let p = f32x4.add(f32x4.mul(f32x4.splat(E7), r), f32x4.splat(E6));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E4));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
   // 2^n as two factors 2^(n>>1)·2^(n−(n>>1)): n reaches 128, one factor would overflow.
   const ni = i32x4.trunc_sat_f32x4_s(n);
   const n1 = i32x4.shr_s(ni, 1);
@@ -74,13 +83,14 @@ const LN2_LO: f32 = 1.428606765330187e-6;
 /** e^x − 1, accurate near 0 (Taylor series for |x| < ln2/2, exp(x) − 1 beyond). */
 // @ts-ignore: decorator
 @inline export function expm1V(x: v128): v128 {
-  let p = f32x4.add(f32x4.splat(1), f32x4.mul(x, f32x4.splat(<f32>(1.0 / 8))));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(x, f32x4.splat(<f32>(1.0 / 7))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(x, f32x4.splat(<f32>(1.0 / 6))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(x, f32x4.splat(<f32>(1.0 / 5))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(x, f32x4.splat(<f32>(1.0 / 4))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(x, f32x4.splat(<f32>(1.0 / 3))), p));
-  p = f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(x, f32x4.splat(<f32>(0.5))), p));
+  // x + x²/2! + … + x⁸/8!
+  let p = f32x4.add(f32x4.mul(f32x4.splat(E8), x), f32x4.splat(E7));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(E6));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(E5));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(E4));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(E3));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(E2));
+  p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1));
   const series = f32x4.mul(x, p);
   const direct = f32x4.sub(expV(x), f32x4.splat(1));
   return v128.bitselect(series, direct, f32x4.lt(f32x4.abs(x), f32x4.splat(0.34657359)));

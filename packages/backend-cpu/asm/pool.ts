@@ -23,19 +23,35 @@
   else store<i32>(indices + (<usize>i << 2), value);
 }
 
-/** Max pooling of planes [p0, p1). */
-export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize, indices: usize, wide: bool): void {
+/** Bytes of scratch maxPool2dF32 needs per thread: one plane of row maxima and their indices. */
+export function maxPoolScratchBytes(desc: usize): i32 {
   const g = changetype<Pool>(desc);
+  return g.h * (g.ow + 4) * 8 + 32;
+}
+
+/** First output column whose window lies inside [0, W) for every tap, and the end of that run. */
+// @ts-ignore: decorator
+@inline function interiorStart(g: Pool): i32 {
+  return g.pw <= 0 ? 0 : (g.pw + g.sw - 1) / g.sw;
+}
+
+// @ts-ignore: decorator
+@inline function interiorEnd(g: Pool): i32 {
+  const last = g.w - 1 - (g.kw - 1) * g.dw + g.pw;
+  return last < 0 ? 0 : min(g.ow, last / g.sw + 1);
+}
+
+/** 2×2 windows with stride 2 (the common case): four outputs per step straight from the input rows. */
+function maxPool2x2(g: Pool, p0: i32, p1: i32, x: usize, out: usize, indices: usize, wide: bool): void {
   const plane = g.h * g.w;
   const outPlane = g.oh * g.ow;
-  const simple = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1;
   for (let p = p0; p < p1; p++) {
     const xp = addr(x, p * plane);
     const op = addr(out, p * outPlane);
     const ip = p * outPlane;
     for (let r = 0; r < g.oh; r++) {
       let s = 0;
-      if (simple && 2 * r + 1 < g.h) {
+      if (2 * r + 1 < g.h) {
         // 2×2 windows, stride 2: four outputs per step from two rows of eight inputs.
         const row0 = addr(xp, 2 * r * g.w);
         const row1 = addr(row0, g.w);
@@ -91,6 +107,142 @@ export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize
         }
         store<f32>(addr(op, r * g.ow + s), best);
         storeIndex(indices, ip + r * g.ow + s, bestIndex, wide);
+      }
+    }
+  }
+}
+
+/** Row maximum for an output column whose window crosses the row's edges (bounds-checked). */
+function edgeColumn(g: Pool, src: usize, hm: usize, ha: usize, rowBase: i32, s: i32): void {
+  const w0 = s * g.sw - g.pw;
+  let best: f32 = -Infinity;
+  let arg = -1;
+  for (let j = 0; j < g.kw; j++) {
+    const iw = w0 + j * g.dw;
+    if (iw < 0 || iw >= g.w) continue;
+    const v = load<f32>(addr(src, iw));
+    if (arg < 0 || v > best || (v != v && best == best)) {
+      best = v;
+      arg = iw;
+    }
+  }
+  store<f32>(addr(hm, s), best);
+  store<i32>(ha + (<usize>s << 2), arg < 0 ? -1 : rowBase + arg);
+}
+
+/**
+ * Max pooling of planes [p0, p1), separably: first each input row's maximum over the window's
+ * columns for every output column (with the flat index of the first maximum), then, four output
+ * columns at a time, the maximum over the window's rows. Taking the first strictly larger value
+ * row by row, and the first NaN, keeps PyTorch's choice of index.
+ */
+export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize, indices: usize, wide: bool, scratch: usize): void {
+  const g = changetype<Pool>(desc);
+  if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1) {
+    maxPool2x2(g, p0, p1, x, out, indices, wide);
+    return;
+  }
+  const plane = g.h * g.w;
+  const outPlane = g.oh * g.ow;
+  const rowStride = g.ow + 4; // room for a full vector past the last column
+  const rowMax = scratch;
+  const rowArg = scratch + (<usize>(g.h * rowStride) << 2);
+  const lanes = rowArg + (<usize>(g.h * rowStride) << 2); // 32 bytes to read vector lanes back
+  const s0 = interiorStart(g);
+  const s1 = max(s0, interiorEnd(g));
+  for (let p = p0; p < p1; p++) {
+    const xp = addr(x, p * plane);
+    // Horizontal pass: row maxima over the window's columns (branch-free: pooling inputs are
+    // noise to a branch predictor).
+    for (let ih = 0; ih < g.h; ih++) {
+      const src = addr(xp, ih * g.w);
+      const hm = addr(rowMax, ih * rowStride);
+      const ha = rowArg + (<usize>(ih * rowStride) << 2);
+      const rowBase = ih * g.w;
+      let s = 0;
+      for (; s < s0; s++) edgeColumn(g, src, hm, ha, rowBase, s);
+      if (g.sw <= 2) {
+        // Four output columns at a time: unit stride loads, or every other element for stride 2.
+        const lane = g.sw == 1 ? i32x4(0, 1, 2, 3) : i32x4(0, 2, 4, 6);
+        for (; s + 4 <= s1; s += 4) {
+          const w0 = s * g.sw - g.pw;
+          let best = f32x4.splat(0);
+          let arg = i32x4.splat(0);
+          for (let j = 0; j < g.kw; j++) {
+            const iw = w0 + j * g.dw;
+            const p = addr(src, iw);
+            const v = g.sw == 1 ? v128.load(p) : v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+            const at = i32x4.add(i32x4.splat(rowBase + iw), lane);
+            if (j == 0) {
+              best = v;
+              arg = at;
+            } else {
+              const take = v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+              best = v128.bitselect(v, best, take);
+              arg = v128.bitselect(at, arg, take);
+            }
+          }
+          v128.store(addr(hm, s), best);
+          v128.store(ha + (<usize>s << 2), arg);
+        }
+      }
+      for (; s < s1; s++) {
+        const w0 = s * g.sw - g.pw;
+        let best = load<f32>(addr(src, w0));
+        let arg = w0;
+        for (let j = 1; j < g.kw; j++) {
+          const iw = w0 + j * g.dw;
+          const v = load<f32>(addr(src, iw));
+          const take = v > best || (v != v && best == best);
+          best = select<f32>(v, best, take);
+          arg = select<i32>(iw, arg, take);
+        }
+        store<f32>(addr(hm, s), best);
+        store<i32>(ha + (<usize>s << 2), rowBase + arg);
+      }
+      for (; s < g.ow; s++) edgeColumn(g, src, hm, ha, rowBase, s);
+    }
+    // Vertical pass: combine the window's rows, four output columns at a time.
+    const op = addr(out, p * outPlane);
+    const ip = p * outPlane;
+    for (let r = 0; r < g.oh; r++) {
+      for (let s = 0; s < g.ow; s += 4) {
+        let best = f32x4.splat(-Infinity);
+        let arg = i32x4.splat(-1);
+        for (let i = 0; i < g.kh; i++) {
+          const ih = r * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) continue;
+          const v = v128.load(addr(rowMax, ih * rowStride + s));
+          const a = v128.load(rowArg + (<usize>(ih * rowStride + s) << 2));
+          const take = v128.or(
+            v128.or(i32x4.lt_s(arg, i32x4.splat(0)), f32x4.gt(v, best)),
+            v128.and(f32x4.ne(v, v), f32x4.eq(best, best)),
+          );
+          // A row with no valid column (its index is −1) never replaces a valid maximum.
+          const valid = v128.or(i32x4.ge_s(a, i32x4.splat(0)), i32x4.lt_s(arg, i32x4.splat(0)));
+          const mask = v128.and(take, valid);
+          best = v128.bitselect(v, best, mask);
+          arg = v128.bitselect(a, arg, mask);
+        }
+        const count = min(4, g.ow - s);
+        const at = ip + r * g.ow + s;
+        if (count == 4) {
+          v128.store(addr(op, r * g.ow + s), best);
+          if (wide) {
+            v128.store(indices + (<usize>at << 3), i64x2.extend_low_i32x4_s(arg));
+            v128.store(indices + (<usize>at << 3), i64x2.extend_high_i32x4_s(arg), 16);
+          } else {
+            v128.store(indices + (<usize>at << 2), arg);
+          }
+        } else {
+          // Lane indices must be constants in wasm: read the partial vector back through memory.
+          v128.store(lanes, best);
+          v128.store(lanes, arg, 16);
+          for (let q = 0; q < count; q++) {
+            store<f32>(addr(op, r * g.ow + s + q), load<f32>(addr(lanes, q)));
+            storeIndex(indices, at + q, load<i32>(lanes + 16 + (<usize>q << 2)), wide);
+          }
+        }
       }
     }
   }

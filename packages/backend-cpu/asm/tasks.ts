@@ -128,7 +128,8 @@ function poolTask(kind: i32, job: usize, thread: i32, threads: i32): void {
   const desc = <usize>slot(job, 1);
   const r = share(slot(job, 2), 1, thread, threads);
   if (kind == TASK_MAX_POOL) {
-    maxPool2dF32(desc, startOf(r), endOf(r), <usize>slot(job, 3), <usize>slot(job, 4), <usize>slot(job, 5), slot(job, 6) != 0);
+    const scratch = <usize>slot(job, 7) + <usize>thread * <usize>slot(job, 8);
+    maxPool2dF32(desc, startOf(r), endOf(r), <usize>slot(job, 3), <usize>slot(job, 4), <usize>slot(job, 5), slot(job, 6) != 0, scratch);
   } else {
     maxPool2dBackwardF32(desc, startOf(r), endOf(r), <usize>slot(job, 3), <usize>slot(job, 4), slot(job, 6) != 0, <usize>slot(job, 5));
   }

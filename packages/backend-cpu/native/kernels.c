@@ -29,6 +29,13 @@ static uint8_t *memory_base = NULL;
 static __thread float *pack_a = NULL;
 static __thread float *pack_b = NULL;
 
+/* Threads are started per call: each frees its buffers before it ends. */
+static void free_thread_buffers(void) {
+  free(pack_a);
+  free(pack_b);
+  pack_a = pack_b = NULL;
+}
+
 static int ensure_buffers(void) {
   if (!pack_a) pack_a = aligned_alloc(64, sizeof(float) * MC * KC);
   if (!pack_b) pack_b = aligned_alloc(64, sizeof(float) * KC * NC);
@@ -76,8 +83,11 @@ static void pack_b_block(const float *b, long rs, long cs, int kc, int nc, float
   }
 }
 
-/* C (row stride ldc) = A·B, or += when add; A packed [k][6], B packed [k][16]. */
-static inline void micro_6x16(int kc, const float *a, const float *b, float *c, long ldc, int add) {
+/*
+ * C (row stride ldc) = A·B, or += when add, for the top-left mr × nr of a 6×16 tile; A packed
+ * [k][6], B packed [k][16].
+ */
+static inline void micro_6x16(int kc, const float *a, const float *b, float *c, long ldc, int add, int mr, int nr) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int k = 0; k < kc; k++, a += MR, b += NR) {
@@ -90,26 +100,55 @@ static inline void micro_6x16(int kc, const float *a, const float *b, float *c, 
     x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
   }
   __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-  for (int r = 0; r < MR; r++, c += ldc) {
-    if (add) {
-      _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc[2 * r]));
-      _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_loadu_ps(c + 8), acc[2 * r + 1]));
-    } else {
-      _mm256_storeu_ps(c, acc[2 * r]);
-      _mm256_storeu_ps(c + 8, acc[2 * r + 1]);
+  if (nr == NR) {
+    for (int r = 0; r < mr; r++, c += ldc) {
+      if (add) {
+        _mm256_storeu_ps(c, _mm256_add_ps(_mm256_loadu_ps(c), acc[2 * r]));
+        _mm256_storeu_ps(c + 8, _mm256_add_ps(_mm256_loadu_ps(c + 8), acc[2 * r + 1]));
+      } else {
+        _mm256_storeu_ps(c, acc[2 * r]);
+        _mm256_storeu_ps(c + 8, acc[2 * r + 1]);
+      }
     }
+    return;
+  }
+  /* A ragged right edge: masked stores are microcoded on some CPUs, so bounce through the stack. */
+  float tile[NR] __attribute__((aligned(32)));
+  for (int r = 0; r < mr; r++, c += ldc) {
+    _mm256_store_ps(tile, acc[2 * r]);
+    _mm256_store_ps(tile + 8, acc[2 * r + 1]);
+    if (add) for (int j = 0; j < nr; j++) c[j] += tile[j];
+    else for (int j = 0; j < nr; j++) c[j] = tile[j];
   }
 }
 
-static void sgemm_block(int m0, int m1, int n0, int n1, int K, const float *a, long ars, long acs, const float *b, long brs,
-                        long bcs, float *c, long ldc, int accumulate) {
+/* Bytes of a whole M×K matrix packed for sgemm_block (all K blocks, all row slivers). */
+static long packed_a_floats(int M, int K) {
+  return (long)((M + MR - 1) / MR) * MR * K;
+}
+
+/* Packs all of A: K block p starts at p·KC·ceil(M/6)·6, then row slivers of 6 × kc. */
+static void pack_a_all(int M, int K, const float *a, long ars, long acs, float *dst) {
+  long rows = (long)((M + MR - 1) / MR) * MR;
+  for (int pc = 0; pc < K; pc += KC) {
+    int kc = K - pc < KC ? K - pc : KC;
+    pack_a_block(a + pc * acs, ars, acs, M, kc, dst + rows * pc);
+  }
+}
+
+/*
+ * C[m0:m1, n0:n1] = A·B (+ C). `prepacked` (or NULL) is A packed whole by pack_a_all; m0 must
+ * then be a multiple of MR.
+ */
+static void sgemm_block(int m0, int m1, int n0, int n1, int M, int K, const float *a, long ars, long acs, const float *prepacked,
+                        const float *b, long brs, long bcs, float *c, long ldc, int accumulate) {
   if (m1 <= m0 || n1 <= n0) return;
   if (K == 0) {
     if (!accumulate) for (int i = m0; i < m1; i++) memset(c + i * ldc + n0, 0, sizeof(float) * (n1 - n0));
     return;
   }
   if (!ensure_buffers()) return;
-  float tile[MR * NR] __attribute__((aligned(32)));
+  long rows = (long)((M + MR - 1) / MR) * MR;
   for (int jc = n0; jc < n1; jc += NC) {
     int nc = n1 - jc < NC ? n1 - jc : NC;
     for (int pc = 0; pc < K; pc += KC) {
@@ -118,20 +157,17 @@ static void sgemm_block(int m0, int m1, int n0, int n1, int K, const float *a, l
       pack_b_block(b + pc * brs + jc * bcs, brs, bcs, kc, nc, pack_b);
       for (int ic = m0; ic < m1; ic += MC) {
         int mc = m1 - ic < MC ? m1 - ic : MC;
-        pack_a_block(a + ic * ars + pc * acs, ars, acs, mc, kc, pack_a);
+        const float *apanel;
+        if (prepacked) apanel = prepacked + rows * pc + (long)ic * kc;
+        else {
+          pack_a_block(a + ic * ars + pc * acs, ars, acs, mc, kc, pack_a);
+          apanel = pack_a;
+        }
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
-            float *cp = c + (long)(ic + ir) * ldc + jc + jr;
-            const float *ap = pack_a + (long)ir * kc, *bp = pack_b + (long)jr * kc;
-            if (mr == MR && nr == NR) {
-              micro_6x16(kc, ap, bp, cp, ldc, add);
-            } else {
-              micro_6x16(kc, ap, bp, tile, NR, 0);
-              for (int i = 0; i < mr; i++)
-                for (int j = 0; j < nr; j++) cp[i * ldc + j] = add ? cp[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
-            }
+            micro_6x16(kc, apanel + (long)ir * kc, pack_b + (long)jr * kc, c + (long)(ic + ir) * ldc + jc + jr, ldc, add, mr, nr);
           }
         }
       }
@@ -142,24 +178,26 @@ static void sgemm_block(int m0, int m1, int n0, int n1, int K, const float *a, l
 /* ---- threads: split the columns (or rows) of one GEMM --------------------------------------- */
 
 typedef struct {
-  int m0, m1, n0, n1, K;
-  const float *a, *b;
+  int m0, m1, n0, n1, M, K;
+  const float *a, *prepacked, *b;
   float *c;
   long ars, acs, brs, bcs, ldc;
-  int accumulate;
+  int accumulate, spawned;
 } GemmJob;
 
 static void *gemm_thread(void *arg) {
   GemmJob *j = (GemmJob *)arg;
-  sgemm_block(j->m0, j->m1, j->n0, j->n1, j->K, j->a, j->ars, j->acs, j->b, j->brs, j->bcs, j->c, j->ldc, j->accumulate);
+  sgemm_block(j->m0, j->m1, j->n0, j->n1, j->M, j->K, j->a, j->ars, j->acs, j->prepacked, j->b, j->brs, j->bcs, j->c, j->ldc,
+              j->accumulate);
+  if (j->spawned) free_thread_buffers();
   return NULL;
 }
 
-static void sgemm_threads(int M, int N, int K, const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
-                          long ldc, int accumulate, int threads) {
+static void sgemm_threads(int M, int N, int K, const float *a, long ars, long acs, const float *prepacked, const float *b, long brs,
+                          long bcs, float *c, long ldc, int accumulate, int threads) {
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads <= 1 || 2.0 * M * N * K < 4e6) {
-    sgemm_block(0, M, 0, N, K, a, ars, acs, b, brs, bcs, c, ldc, accumulate);
+    sgemm_block(0, M, 0, N, M, K, a, ars, acs, prepacked, b, brs, bcs, c, ldc, accumulate);
     return;
   }
   GemmJob jobs[MAX_THREADS];
@@ -169,7 +207,7 @@ static void sgemm_threads(int M, int N, int K, const float *a, long ars, long ac
   for (int t = 0; t < threads; t++) {
     int start = (int)((long)units * t / threads) * align, end = (int)((long)units * (t + 1) / threads) * align;
     if (end > total) end = total;
-    GemmJob j = {0, M, 0, N, K, a, b, c, ars, acs, brs, bcs, ldc, accumulate};
+    GemmJob j = {0, M, 0, N, M, K, a, prepacked, b, c, ars, acs, brs, bcs, ldc, accumulate, t > 0};
     if (by_columns) { j.n0 = start; j.n1 = end; } else { j.m0 = start; j.m1 = end; }
     jobs[t] = j;
   }
@@ -188,6 +226,18 @@ static int pointwise(const Conv *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0;
 }
 
+/* Output columns s whose input column s·sw + offset lies in [0, W): [*lo, *hi). */
+static void valid_columns(const Conv *g, int offset, int *lo, int *hi) {
+  int a = offset >= 0 ? 0 : (-offset + g->sw - 1) / g->sw;
+  int b = g->w - 1 - offset >= 0 ? (g->w - 1 - offset) / g->sw + 1 : 0;
+  if (a > g->ow) a = g->ow;
+  if (b > g->ow) b = g->ow;
+  if (b < a) b = a;
+  *lo = a;
+  *hi = b;
+}
+
+/* cols[(c·KH + i)·KW + j][r·OW + s] = x[c, r·sh − ph + i·dh, s·sw − pw + j·dw] (0 outside). */
 static void im2col(const Conv *g, const float *x, float *cols) {
   int cg = g->c / g->groups, L = g->oh * g->ow, row = 0;
   for (int ci = 0; ci < cg; ci++) {
@@ -195,21 +245,24 @@ static void im2col(const Conv *g, const float *x, float *cols) {
     for (int i = 0; i < g->kh; i++)
       for (int j = 0; j < g->kw; j++, row++) {
         float *dst0 = cols + (long)row * L;
-        int offset = j * g->dw - g->pw;
+        int offset = j * g->dw - g->pw, lo, hi;
+        valid_columns(g, offset, &lo, &hi);
         for (int r = 0; r < g->oh; r++) {
           int ih = r * g->sh - g->ph + i * g->dh;
           float *dst = dst0 + (long)r * g->ow;
           if (ih < 0 || ih >= g->h) { memset(dst, 0, sizeof(float) * g->ow); continue; }
-          const float *src = channel + (long)ih * g->w;
-          for (int s = 0; s < g->ow; s++) {
-            int iw = s * g->sw + offset;
-            dst[s] = iw >= 0 && iw < g->w ? src[iw] : 0.0f;
-          }
+          const float *src = channel + (long)ih * g->w + offset;
+          for (int s = 0; s < lo; s++) dst[s] = 0.0f;
+          /* Rows are short (tens of floats): a plain loop beats a memcpy call. */
+          if (g->sw == 1) for (int s = lo; s < hi; s++) dst[s] = src[s];
+          else for (int s = lo; s < hi; s++) dst[s] = src[(long)s * g->sw];
+          for (int s = hi; s < g->ow; s++) dst[s] = 0.0f;
         }
       }
   }
 }
 
+/* The transpose of im2col: dx[c, ih, iw] += cols[…] (dx must be initialised). */
 static void col2im(const Conv *g, const float *cols, float *dx) {
   int cg = g->c / g->groups, L = g->oh * g->ow, row = 0;
   for (int ci = 0; ci < cg; ci++) {
@@ -217,16 +270,15 @@ static void col2im(const Conv *g, const float *cols, float *dx) {
     for (int i = 0; i < g->kh; i++)
       for (int j = 0; j < g->kw; j++, row++) {
         const float *src0 = cols + (long)row * L;
-        int offset = j * g->dw - g->pw;
+        int offset = j * g->dw - g->pw, lo, hi;
+        valid_columns(g, offset, &lo, &hi);
         for (int r = 0; r < g->oh; r++) {
           int ih = r * g->sh - g->ph + i * g->dh;
           if (ih < 0 || ih >= g->h) continue;
-          float *dst = channel + (long)ih * g->w;
+          float *dst = channel + (long)ih * g->w + offset;
           const float *src = src0 + (long)r * g->ow;
-          for (int s = 0; s < g->ow; s++) {
-            int iw = s * g->sw + offset;
-            if (iw >= 0 && iw < g->w) dst[iw] += src[s];
-          }
+          if (g->sw == 1) for (int s = lo; s < hi; s++) dst[s] += src[s];
+          else for (int s = lo; s < hi; s++) dst[(long)s * g->sw] += src[s];
         }
       }
   }
@@ -234,13 +286,17 @@ static void col2im(const Conv *g, const float *cols, float *dx) {
 
 typedef struct {
   const Conv *g;
-  int kind, n0, n1, accumulate;
+  int kind, n0, n1, accumulate, gemm_threads, spawned;
   const float *in0, *in1, *bias;
   float *out;
 } ConvJob;
 
 enum { CONV_FORWARD = 0, CONV_BACKWARD_INPUT = 1, CONV_BACKWARD_WEIGHT = 2 };
 
+/*
+ * One thread's samples: im2col and one GEMM per sample and group. The weights (forward) and
+ * their transpose (input gradient) are packed once per call and reused for every sample.
+ */
 static void *conv_thread(void *arg) {
   ConvJob *job = (ConvJob *)arg;
   const Conv *g = job->g;
@@ -248,27 +304,42 @@ static void *conv_thread(void *arg) {
   long plane = (long)g->h * g->w;
   int pw = pointwise(g);
   float *cols = pw ? NULL : aligned_alloc(64, (sizeof(float) * (size_t)ckk * L + 127) / 64 * 64);
+  float *packed = NULL;
+  long per_group = 0;
+  if (job->kind != CONV_BACKWARD_WEIGHT && job->n1 > job->n0) {
+    int rows = job->kind == CONV_FORWARD ? og : ckk, depth = job->kind == CONV_FORWARD ? ckk : og;
+    per_group = packed_a_floats(rows, depth);
+    packed = aligned_alloc(64, (sizeof(float) * (size_t)per_group * g->groups + 127) / 64 * 64);
+    for (int group = 0; group < g->groups; group++) {
+      const float *w = job->in1 + (long)group * og * ckk;
+      if (job->kind == CONV_FORWARD) pack_a_all(og, ckk, w, ckk, 1, packed + per_group * group);
+      else pack_a_all(ckk, og, w, 1, ckk, packed + per_group * group);
+    }
+  }
   for (int n = job->n0; n < job->n1; n++) {
     for (int group = 0; group < g->groups; group++) {
+      const float *wg = job->in1 + (long)group * og * ckk;
+      const float *pg = packed ? packed + per_group * group : NULL;
       if (job->kind == CONV_FORWARD) {
-        const float *xg = job->in0 + ((long)n * g->c + group * cg) * plane, *w = job->in1 + (long)group * og * ckk;
+        const float *xg = job->in0 + ((long)n * g->c + group * cg) * plane;
         const float *bmat = xg;
         if (!pw) { im2col(g, xg, cols); bmat = cols; }
-        sgemm_block(0, og, 0, L, ckk, w, ckk, 1, bmat, L, 1, job->out + ((long)n * g->o + group * og) * L, L, 0);
+        sgemm_threads(og, L, ckk, wg, ckk, 1, pg, bmat, L, 1, job->out + ((long)n * g->o + group * og) * L, L, 0, job->gemm_threads);
       } else if (job->kind == CONV_BACKWARD_INPUT) {
-        const float *dy = job->in0 + ((long)n * g->o + group * og) * L, *w = job->in1 + (long)group * og * ckk;
+        const float *dy = job->in0 + ((long)n * g->o + group * og) * L;
         float *dxg = job->out + ((long)n * g->c + group * cg) * plane;
-        if (pw) sgemm_block(0, ckk, 0, L, og, w, 1, ckk, dy, L, 1, dxg, L, 0);
+        if (pw) sgemm_threads(ckk, L, og, wg, 1, ckk, pg, dy, L, 1, dxg, L, 0, job->gemm_threads);
         else {
           if (group == 0) memset(job->out + (long)n * g->c * plane, 0, sizeof(float) * g->c * plane);
-          sgemm_block(0, ckk, 0, L, og, w, 1, ckk, dy, L, 1, cols, L, 0);
+          sgemm_threads(ckk, L, og, wg, 1, ckk, pg, dy, L, 1, cols, L, 0, job->gemm_threads);
           col2im(g, cols, dxg);
         }
       } else {
         const float *dy = job->in0 + ((long)n * g->o + group * og) * L, *xg = job->in1 + ((long)n * g->c + group * cg) * plane;
         const float *bmat = xg;
         if (!pw) { im2col(g, xg, cols); bmat = cols; }
-        sgemm_block(0, og, 0, ckk, L, dy, L, 1, bmat, 1, L, job->out + (long)group * og * ckk, ckk, job->accumulate || n > job->n0);
+        sgemm_threads(og, ckk, L, dy, L, 1, NULL, bmat, 1, L, job->out + (long)group * og * ckk, ckk, job->accumulate || n > job->n0,
+                      job->gemm_threads);
       }
     }
     if (job->kind == CONV_FORWARD && job->bias) {
@@ -280,6 +351,8 @@ static void *conv_thread(void *arg) {
   }
   if (job->kind == CONV_BACKWARD_WEIGHT && job->n1 <= job->n0 && !job->accumulate) memset(job->out, 0, sizeof(float) * g->o * ckk);
   free(cols);
+  free(packed);
+  if (job->spawned) free_thread_buffers();
   return NULL;
 }
 
@@ -321,7 +394,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, v, NULL, NULL);
   if (!memory_base || argc < 13) return NULL;
   sgemm_threads(arg_i32(env, v[0]), arg_i32(env, v[1]), arg_i32(env, v[2]), AT(arg_u32(env, v[3])), arg_i32(env, v[4]),
-                arg_i32(env, v[5]), AT(arg_u32(env, v[6])), arg_i32(env, v[7]), arg_i32(env, v[8]), AT(arg_u32(env, v[9])),
+                arg_i32(env, v[5]), NULL, AT(arg_u32(env, v[6])), arg_i32(env, v[7]), arg_i32(env, v[8]), AT(arg_u32(env, v[9])),
                 arg_i32(env, v[10]), arg_i32(env, v[11]), arg_i32(env, v[12]));
   return NULL;
 }
@@ -339,16 +412,18 @@ static napi_value conv(napi_env env, napi_callback_info info) {
   int kind = arg_i32(env, v[0]);
   const Conv *g = (const Conv *)(memory_base + arg_u32(env, v[1]));
   uint32_t bias = arg_u32(env, v[4]), partials = arg_u32(env, v[8]);
-  int accumulate = arg_i32(env, v[6]), threads = arg_i32(env, v[7]);
-  if (threads > g->n) threads = g->n;
-  if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  int accumulate = arg_i32(env, v[6]), requested = arg_i32(env, v[7]);
+  if (requested < 1) requested = 1;
+  if (requested > MAX_THREADS) requested = MAX_THREADS;
+  /* Share samples among threads when there are enough of them; otherwise thread each GEMM. */
+  int threads = requested <= g->n ? requested : 1;
   if (kind == CONV_BACKWARD_WEIGHT && !partials) threads = 1;
+  int gemm_threads = threads == 1 ? requested : 1;
   long weights = (long)g->o * (g->c / g->groups) * g->kh * g->kw;
   ConvJob jobs[MAX_THREADS];
   pthread_t ids[MAX_THREADS];
   for (int t = 0; t < threads; t++) {
-    ConvJob j = {g, kind, (int)((long)g->n * t / threads), (int)((long)g->n * (t + 1) / threads), accumulate,
+    ConvJob j = {g, kind, (int)((long)g->n * t / threads), (int)((long)g->n * (t + 1) / threads), accumulate, gemm_threads, t > 0,
                  AT(arg_u32(env, v[2])), AT(arg_u32(env, v[3])), bias ? AT(bias) : NULL, AT(arg_u32(env, v[5]))};
     if (kind == CONV_BACKWARD_WEIGHT && t > 0) {
       j.out = AT(partials) + (t - 1) * weights;

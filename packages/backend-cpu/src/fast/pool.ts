@@ -36,11 +36,13 @@ export function maxPool2dFast(rt: WasmRuntime, x: View, out: View, indices: View
   const planes = x.shape[0]! * x.shape[1]!;
   const wide = indices.dtype === "int64" ? 1 : 0;
   const threads = rt.threadsFor(planes * out.shape[2]! * out.shape[3]!, PARALLEL_OUTPUTS);
+  const perThread = rt.exports.maxPoolScratchBytes(rt.descriptorAddress);
   if (threads > 1 && planes >= threads) {
-    rt.i32().set([TaskKind.maxPool, rt.descriptorAddress, planes, px, po, pi, wide], rt.jobAddress >> 2);
+    const scratch = rt.scratch(threads * perThread);
+    rt.i32().set([TaskKind.maxPool, rt.descriptorAddress, planes, px, po, pi, wide, scratch, perThread], rt.jobAddress >> 2);
     rt.runJob(threads);
   } else {
-    rt.exports.maxPool2dF32(rt.descriptorAddress, 0, planes, px, po, pi, wide);
+    rt.exports.maxPool2dF32(rt.descriptorAddress, 0, planes, px, po, pi, wide, rt.scratch(perThread));
   }
   return true;
 }

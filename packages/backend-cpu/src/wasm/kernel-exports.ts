@@ -43,7 +43,8 @@ export interface KernelExports {
   conv2dBackwardWeightF32(
     desc: number, n0: number, n1: number, dy: number, x: number, dw: number, accumulate: number, scratch: number,
   ): void;
-  maxPool2dF32(desc: number, p0: number, p1: number, x: number, out: number, indices: number, wide: number): void;
+  maxPoolScratchBytes(desc: number): number;
+  maxPool2dF32(desc: number, p0: number, p1: number, x: number, out: number, indices: number, wide: number, scratch: number): void;
   maxPool2dBackwardF32(desc: number, p0: number, p1: number, dy: number, indices: number, wide: number, dx: number): void;
   avgPool2dF32(desc: number, p0: number, p1: number, x: number, out: number): void;
   avgPool2dBackwardF32(desc: number, p0: number, p1: number, dy: number, dx: number): void;

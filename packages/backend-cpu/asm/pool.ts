@@ -41,63 +41,83 @@ export function maxPoolScratchBytes(desc: usize): i32 {
   return last < 0 ? 0 : min(g.ow, last / g.sw + 1);
 }
 
-/** 2×2 windows with stride 2 (the common case): four outputs per step straight from the input rows. */
+/**
+ * 2×2 windows with stride 2 (the common case): four outputs per step straight from two input
+ * rows. A row's last step may read up to 7 floats past its end (never past the memory's end);
+ * only its valid lanes are stored.
+ */
 function maxPool2x2(g: Pool, p0: i32, p1: i32, x: usize, out: usize, indices: usize, wide: bool): void {
   const plane = g.h * g.w;
   const outPlane = g.oh * g.ow;
+  const memoryEnd = <usize>memory.size() << 16;
+  const step = i32x4(0, 2, 4, 6);
   for (let p = p0; p < p1; p++) {
     const xp = addr(x, p * plane);
     const op = addr(out, p * outPlane);
     const ip = p * outPlane;
     for (let r = 0; r < g.oh; r++) {
+      const row0 = addr(xp, 2 * r * g.w);
+      const row1 = addr(row0, g.w);
+      const rowEnd = addr(row1, g.w);
+      const top = i32x4.splat(2 * r * g.w);
+      const below = i32x4.splat((2 * r + 1) * g.w);
+      const pairs = 2 * r + 1 < g.h; // ceil mode: the last window may have one row only
       let s = 0;
-      if (2 * r + 1 < g.h) {
-        // 2×2 windows, stride 2: four outputs per step from two rows of eight inputs.
-        const row0 = addr(xp, 2 * r * g.w);
-        const row1 = addr(row0, g.w);
-        const base = i32x4.splat(2 * r * g.w);
-        const step = i32x4(0, 2, 4, 6);
-        for (; s + 4 <= g.ow && 2 * s + 8 <= g.w; s += 4) {
-          const a0 = v128.load(addr(row0, 2 * s));
-          const a1 = v128.load(addr(row0, 2 * s + 4));
-          const b0 = v128.load(addr(row1, 2 * s));
-          const b1 = v128.load(addr(row1, 2 * s + 4));
-          const col = i32x4.add(i32x4.add(base, i32x4.splat(2 * s)), step);
-          // Candidates in window order: (0,0), (0,1), (1,0), (1,1).
-          let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
-          let index = col;
-          const c1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
-          const c2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
-          const c3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
-          let take = v128.or(f32x4.gt(c1, best), v128.and(f32x4.ne(c1, c1), f32x4.eq(best, best)));
-          best = v128.bitselect(c1, best, take);
-          index = v128.bitselect(i32x4.add(col, i32x4.splat(1)), index, take);
-          const below = i32x4.add(col, i32x4.splat(g.w));
-          take = v128.or(f32x4.gt(c2, best), v128.and(f32x4.ne(c2, c2), f32x4.eq(best, best)));
-          best = v128.bitselect(c2, best, take);
-          index = v128.bitselect(below, index, take);
-          take = v128.or(f32x4.gt(c3, best), v128.and(f32x4.ne(c3, c3), f32x4.eq(best, best)));
-          best = v128.bitselect(c3, best, take);
-          index = v128.bitselect(i32x4.add(below, i32x4.splat(1)), index, take);
-          v128.store(addr(op, r * g.ow + s), best);
-          const at = ip + r * g.ow + s;
+      for (; s < g.ow && pairs && addr(rowEnd, 2 * s + 8) <= memoryEnd; s += 4) {
+        const a0 = v128.load(addr(row0, 2 * s));
+        const a1 = v128.load(addr(row0, 2 * s + 4));
+        const b0 = v128.load(addr(row1, 2 * s));
+        const b1 = v128.load(addr(row1, 2 * s + 4));
+        const col = i32x4.add(i32x4.splat(2 * s), step);
+        // Candidates in window order: (0,0), (0,1), (1,0), (1,1); take unless ≤ best, keep a NaN best.
+        let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+        let index = i32x4.add(top, col);
+        const c1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+        let take = v128.andnot(f32x4.eq(best, best), f32x4.le(c1, best));
+        best = v128.bitselect(c1, best, take);
+        index = v128.bitselect(i32x4.add(index, i32x4.splat(1)), index, take);
+        const c2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+        take = v128.andnot(f32x4.eq(best, best), f32x4.le(c2, best));
+        best = v128.bitselect(c2, best, take);
+        const lower = i32x4.add(below, col);
+        index = v128.bitselect(lower, index, take);
+        const c3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        take = v128.andnot(f32x4.eq(best, best), f32x4.le(c3, best));
+        best = v128.bitselect(c3, best, take);
+        index = v128.bitselect(i32x4.add(lower, i32x4.splat(1)), index, take);
+        const o = addr(op, r * g.ow + s);
+        const at = ip + r * g.ow + s;
+        const count = g.ow - s;
+        if (count >= 4) {
+          v128.store(o, best);
           if (wide) {
             v128.store(indices + (<usize>at << 3), i64x2.extend_low_i32x4_s(index));
             v128.store(indices + (<usize>at << 3), i64x2.extend_high_i32x4_s(index), 16);
           } else {
             v128.store(indices + (<usize>at << 2), index);
           }
+        } else {
+          store<f32>(o, f32x4.extract_lane(best, 0));
+          storeIndex(indices, at, i32x4.extract_lane(index, 0), wide);
+          if (count >= 2) {
+            store<f32>(o, f32x4.extract_lane(best, 1), 4);
+            storeIndex(indices, at + 1, i32x4.extract_lane(index, 1), wide);
+          }
+          if (count >= 3) {
+            store<f32>(o, f32x4.extract_lane(best, 2), 8);
+            storeIndex(indices, at + 2, i32x4.extract_lane(index, 2), wide);
+          }
         }
       }
       for (; s < g.ow; s++) {
         let best: f32 = -Infinity;
         let bestIndex = -1;
-        for (let i = 0; i < g.kh; i++) {
-          const ih = r * g.sh - g.ph + i * g.dh;
-          if (ih < 0 || ih >= g.h) continue;
-          for (let j = 0; j < g.kw; j++) {
-            const iw = s * g.sw - g.pw + j * g.dw;
-            if (iw < 0 || iw >= g.w) continue;
+        for (let i = 0; i < 2; i++) {
+          const ih = 2 * r + i;
+          if (ih >= g.h) continue;
+          for (let j = 0; j < 2; j++) {
+            const iw = 2 * s + j;
+            if (iw >= g.w) continue;
             const v = load<f32>(addr(xp, ih * g.w + iw));
             if (v > best || bestIndex < 0 || (v != v && best == best)) {
               best = v;
@@ -177,7 +197,8 @@ export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize
               best = v;
               arg = at;
             } else {
-              const take = v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+              // Take v unless v ≤ best (false for a NaN v), never replacing a NaN best.
+              const take = v128.andnot(f32x4.eq(best, best), f32x4.le(v, best));
               best = v128.bitselect(v, best, take);
               arg = v128.bitselect(at, arg, take);
             }

@@ -19,7 +19,7 @@
 
 #define MR 6
 #define NR 16
-#define KC 256
+#define KC 320
 #define MC 96
 #define NC 2048
 #define MAX_THREADS 64
@@ -127,11 +127,18 @@ static long packed_a_floats(int M, int K) {
   return (long)((M + MR - 1) / MR) * MR * K;
 }
 
-/* Packs all of A: K block p starts at p·KC·ceil(M/6)·6, then row slivers of 6 × kc. */
+/* The K block size: K split into equal blocks of at most KC (a short last block wastes C traffic). */
+static int k_block(int K) {
+  int blocks = (K + KC - 1) / KC;
+  return blocks <= 1 ? K : ((K + blocks - 1) / blocks + 7) / 8 * 8;
+}
+
+/* Packs all of A: K block p starts at p·ceil(M/6)·6, then row slivers of 6 × kc. */
 static void pack_a_all(int M, int K, const float *a, long ars, long acs, float *dst) {
   long rows = (long)((M + MR - 1) / MR) * MR;
-  for (int pc = 0; pc < K; pc += KC) {
-    int kc = K - pc < KC ? K - pc : KC;
+  int step = k_block(K);
+  for (int pc = 0; pc < K; pc += step) {
+    int kc = K - pc < step ? K - pc : step;
     pack_a_block(a + pc * acs, ars, acs, M, kc, dst + rows * pc);
   }
 }
@@ -149,10 +156,11 @@ static void sgemm_block(int m0, int m1, int n0, int n1, int M, int K, const floa
   }
   if (!ensure_buffers()) return;
   long rows = (long)((M + MR - 1) / MR) * MR;
+  int step = k_block(K);
   for (int jc = n0; jc < n1; jc += NC) {
     int nc = n1 - jc < NC ? n1 - jc : NC;
-    for (int pc = 0; pc < K; pc += KC) {
-      int kc = K - pc < KC ? K - pc : KC;
+    for (int pc = 0; pc < K; pc += step) {
+      int kc = K - pc < step ? K - pc : step;
       int add = accumulate || pc > 0;
       pack_b_block(b + pc * brs + jc * bcs, brs, bcs, kc, nc, pack_b);
       for (int ic = m0; ic < m1; ic += MC) {

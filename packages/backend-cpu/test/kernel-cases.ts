@@ -290,6 +290,8 @@ export function defineKernelTests(): void {
       { x: [2, 2, 9, 13], kernelSize: 2, stride: 2 },
       { x: [1, 3, 11, 11], kernelSize: 3, stride: 2, padding: 1 },
       { x: [1, 2, 10, 10], kernelSize: 2, stride: 2, ceilMode: true },
+      { x: [1, 3, 9, 11], kernelSize: 2, stride: 2, ceilMode: true }, // last window row and column are partial
+      { x: [2, 4, 11, 11], kernelSize: 2, stride: 2 }, // rows whose last vector step reads past the row
       { x: [1, 2, 12, 12], kernelSize: 3, stride: 1, dilation: 2 },
     ];
     for (const c of cases) {

@@ -54,7 +54,7 @@ export function conv2dFast(rt: WasmRuntime, x: View, w: View, bias: View | null,
   const g = describe(rt, x.shape, w.shape, out.shape, p);
   const e = rt.exports;
   const native = rt.nativeKernels();
-  if (native && g.n >= 2) {
+  if (native) {
     native.conv(0, desc, px, pw, pb, po, 0, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS), 0);
     temps.finish();
     return true;
@@ -66,7 +66,7 @@ export function conv2dFast(rt: WasmRuntime, x: View, w: View, bias: View | null,
     const scratch = rt.scratch(used * perThread);
     writeJob(rt, [TaskKind.convForward, desc, g.n, px, pw, pb, po, 0, scratch, perThread]);
     rt.runJob(used);
-  } else if (g.n === 1 && (threads > 1 || native)) {
+  } else if (g.n === 1 && threads > 1) {
     // One sample: im2col on this thread, the GEMM on all of them.
     const gemmBytes = threads * rt.gemmScratchBytes;
     const scratch = rt.scratch(gemmBytes + g.ckk * g.L * 4);
@@ -99,7 +99,7 @@ export function conv2dBackwardInputFast(rt: WasmRuntime, dy: View, w: View, dx: 
   const g = describe(rt, dx.shape, w.shape, dy.shape, p);
   const e = rt.exports;
   const native = rt.nativeKernels();
-  if (native && g.n >= 2) {
+  if (native) {
     native.conv(1, desc, pdy, pw, 0, pdx, 0, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS), 0);
     temps.finish();
     return true;
@@ -111,7 +111,7 @@ export function conv2dBackwardInputFast(rt: WasmRuntime, dy: View, w: View, dx: 
     const scratch = rt.scratch(used * perThread);
     writeJob(rt, [TaskKind.convBackwardInput, desc, g.n, pdy, pw, pdx, 0, 0, scratch, perThread]);
     rt.runJob(used);
-  } else if (g.n === 1 && (threads > 1 || native)) {
+  } else if (g.n === 1 && threads > 1) {
     const gemmBytes = threads * rt.gemmScratchBytes;
     const scratch = rt.scratch(gemmBytes + g.ckk * g.L * 4);
     const cols = scratch + gemmBytes;
@@ -149,10 +149,12 @@ export function conv2dBackwardWeightFast(rt: WasmRuntime, dy: View, x: View, dw:
   const e = rt.exports;
   const weights = g.o * g.ckk;
   const native = rt.nativeKernels();
-  if (native && g.n >= 2) {
-    const threads = Math.min(g.n, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS));
+  if (native) {
+    const requested = rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS);
+    const threads = Math.min(g.n, requested);
+    // Several samples per thread need partial sums; a single sample threads its GEMM instead.
     const partials = threads > 1 ? rt.scratch((threads - 1) * weights * 4) : 0;
-    native.conv(2, desc, pdy, px, 0, pdw, 0, threads, partials);
+    native.conv(2, desc, pdy, px, 0, pdw, 0, requested, partials);
     temps.finish();
     return true;
   }
@@ -167,7 +169,7 @@ export function conv2dBackwardWeightFast(rt: WasmRuntime, dy: View, x: View, dw:
     rt.runJob(used);
     e.binaryF32(0, 1, weights, partials, 0, 1, partials + weights * 4, 0, 1, pdw, 0);
     for (let t = 2; t < used; t++) e.binaryF32(0, 1, weights, pdw, 0, 1, partials + t * weights * 4, 0, 1, pdw, 0);
-  } else if (g.n === 1 && (threads > 1 || native)) {
+  } else if (g.n === 1 && threads > 1) {
     const gemmBytes = threads * rt.gemmScratchBytes;
     const scratch = rt.scratch(gemmBytes + g.ckk * g.L * 4);
     const cols = scratch + gemmBytes;

@@ -62,8 +62,10 @@ function maxPool2x2(g: Pool, p0: i32, p1: i32, x: usize, out: usize, indices: us
       const top = i32x4.splat(2 * r * g.w);
       const below = i32x4.splat((2 * r + 1) * g.w);
       const pairs = 2 * r + 1 < g.h; // ceil mode: the last window may have one row only
+      // Windows wholly inside the row (ceil mode adds a last one that is not).
+      const full = min(g.ow, g.w >> 1);
       let s = 0;
-      for (; s < g.ow && pairs && addr(rowEnd, 2 * s + 8) <= memoryEnd; s += 4) {
+      for (; s < full && pairs && addr(rowEnd, 2 * s + 8) <= memoryEnd; s += 4) {
         const a0 = v128.load(addr(row0, 2 * s));
         const a1 = v128.load(addr(row0, 2 * s + 4));
         const b0 = v128.load(addr(row1, 2 * s));
@@ -87,7 +89,7 @@ function maxPool2x2(g: Pool, p0: i32, p1: i32, x: usize, out: usize, indices: us
         index = v128.bitselect(i32x4.add(lower, i32x4.splat(1)), index, take);
         const o = addr(op, r * g.ow + s);
         const at = ip + r * g.ow + s;
-        const count = g.ow - s;
+        const count = full - s;
         if (count >= 4) {
           v128.store(o, best);
           if (wide) {

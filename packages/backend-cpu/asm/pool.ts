@@ -111,6 +111,7 @@ function maxPool2x2(g: Pool, p0: i32, p1: i32, x: usize, out: usize, indices: us
           }
         }
       }
+      if (s > full) s = full; // a partial last vector stopped at `full`
       for (; s < g.ow; s++) {
         let best: f32 = -Infinity;
         let bestIndex = -1;

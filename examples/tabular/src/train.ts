@@ -3,11 +3,12 @@
  * training part only) → DataLoader → a small MLP trained with SGD → test accuracy.
  */
 import { join } from "node:path";
-import { Generator, scope, zerosLike, type Tensor } from "@trek/tensor";
+import { manualSeed, scope, type Tensor } from "@trek/tensor";
 import { noGrad } from "@trek/autograd";
+import { CrossEntropyLoss, Linear, ReLU, Sequential } from "@trek/nn";
+import { SGD } from "@trek/optim";
 import { DataLoader, StandardScaler, TensorDataset, trainTestSplit } from "@trek/data";
 import { dataDir } from "./data-dir.js";
-import { Mlp } from "./mlp.js";
 import { loadSklearnCsv } from "./sklearn-csv.js";
 
 export interface TrainOptions {
@@ -57,9 +58,11 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     numWorkers: options.numWorkers ?? 0,
     persistentWorkers: (options.numWorkers ?? 0) > 0,
   });
-  const model = new Mlp(xTrain.shape[1]!, options.hidden ?? 16, classNames.length, new Generator(seed));
-  const velocity = model.parameters.map((p) => zerosLike(p));
-  const learningRate = options.learningRate ?? 0.05;
+  manualSeed(seed); // the layers' initial weights
+  const hidden = options.hidden ?? 16;
+  const model = new Sequential(new Linear(xTrain.shape[1]!, hidden), new ReLU(), new Linear(hidden, classNames.length));
+  const lossFn = new CrossEntropyLoss();
+  const optimizer = new SGD(model.parameters(), { lr: options.learningRate ?? 0.05, momentum: 0.9 });
 
   try {
     for (let epoch = 0; epoch < (options.epochs ?? 30); epoch++) {
@@ -67,9 +70,10 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       let batches = 0;
       for await (const [x, y] of loader) {
         total += scope(() => {
-          const loss = Mlp.crossEntropy(model.forward(x!), y!);
+          optimizer.zeroGrad();
+          const loss = lossFn.call(model.call(x!), y!);
           loss.backward();
-          model.sgdStep(learningRate, 0.9, velocity);
+          optimizer.step();
           return loss.itemSync() as number;
         });
         x!.dispose();
@@ -82,7 +86,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     await loader.close();
   }
 
-  const predicted = noGrad(() => model.forward(xTest).argmax(1));
+  model.eval();
+  const predicted = noGrad(() => model.call(xTest).argmax(1));
   const confusion = confusionMatrix(yTest, predicted, classNames.length);
   const correct = confusion.reduce((sum, row, i) => sum + row[i]!, 0);
   return { classNames, trainSize: xTrain.shape[0]!, testSize: xTest.shape[0]!, accuracy: correct / xTest.shape[0]!, confusion };

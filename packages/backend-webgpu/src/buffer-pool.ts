@@ -53,6 +53,8 @@ export class BufferPool {
     private readonly usage: number,
     private readonly limitBytes: number,
     private readonly label: string,
+    /** Called with each buffer right before the pool destroys it. */
+    private readonly onDestroy: (buffer: GPUBuffer) => void = () => undefined,
   ) {}
 
   /** A buffer of at least `bytes` bytes (its size is the size class). */
@@ -103,14 +105,22 @@ export class BufferPool {
 
   /** Destroys evicted buffers; call right after a submit (commands already submitted keep them alive). */
   trim(): void {
-    for (const buffer of this.evictable) buffer.destroy();
+    for (const buffer of this.evictable) {
+      this.onDestroy(buffer);
+      buffer.destroy();
+    }
     this.evictable.length = 0;
   }
 
   /** Destroys every pooled buffer. */
   clear(): void {
     this.trim();
-    for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
+    for (const list of this.free.values()) {
+      for (const buffer of list) {
+        this.onDestroy(buffer);
+        buffer.destroy();
+      }
+    }
     this.free.clear();
     this.releaseOrder.clear();
     this.stats.pooled = 0;

@@ -14,6 +14,8 @@ import type { CompiledKernel } from "./pipeline-cache.js";
 
 const PARAMS_BYTES = 256 * 1024;
 const UPLOAD_BYTES = 1024 * 1024;
+/** Bind groups kept for reuse before the cache starts over. */
+const MAX_BIND_GROUPS = 4096;
 /** Uploads larger than this bypass the staging buffer (after a flush). */
 const STAGED_UPLOAD_LIMIT = 64 * 1024;
 
@@ -47,6 +49,11 @@ export class CommandStream {
   private readonly afterSubmit: (() => void)[] = [];
   private readonly uniformAlignment: number;
   private firstError: string | null = null;
+  /** Bind groups by layout, uniform size and buffers; buffers get small ids for the keys. */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private readonly keysByBuffer = new Map<number, string[]>();
+  private nextBufferId = 1;
   private lostReason: string | null = null;
   readonly stats: StreamStats = { dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
 
@@ -93,15 +100,52 @@ export class CommandStream {
     const offset = this.paramsUsed;
     this.paramsHost.set(new Uint8Array(params.buffer, params.byteOffset, params.byteLength), offset);
     this.paramsUsed = Math.ceil((offset + size) / this.uniformAlignment) * this.uniformAlignment;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramsBuffer, offset, size } }];
-    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i]! } });
-    const bindGroup = this.device.createBindGroup({ layout: kernel.layout, entries });
+    const bindGroup = this.bindGroupFor(kernel, size, buffers);
     this.pass ??= this.currentEncoder().beginComputePass();
     this.pass.setPipeline(kernel.pipeline);
-    this.pass.setBindGroup(0, bindGroup);
+    this.pass.setBindGroup(0, bindGroup, [offset]);
     this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.pendingDispatches++;
     this.stats.dispatches++;
+  }
+
+  /** A cached bind group: training loops bind the same pooled buffers step after step. */
+  private bindGroupFor(kernel: CompiledKernel, size: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    let key = `${kernel.layoutId}:${size}`;
+    const ids: number[] = [];
+    for (const buffer of buffers) {
+      let id = this.bufferIds.get(buffer);
+      if (id === undefined) {
+        id = this.nextBufferId++;
+        this.bufferIds.set(buffer, id);
+      }
+      ids.push(id);
+      key += `:${id}`;
+    }
+    let group = this.bindGroups.get(key);
+    if (group) return group;
+    if (this.bindGroups.size >= MAX_BIND_GROUPS) {
+      this.bindGroups.clear();
+      this.keysByBuffer.clear();
+    }
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramsBuffer, offset: 0, size } }];
+    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i]! } });
+    group = this.device.createBindGroup({ layout: kernel.layout, entries });
+    this.bindGroups.set(key, group);
+    for (const id of ids) {
+      let keys = this.keysByBuffer.get(id);
+      if (!keys) this.keysByBuffer.set(id, (keys = []));
+      keys.push(key);
+    }
+    return group;
+  }
+
+  /** Drops cached bind groups that use `buffer` (call before destroying it). */
+  forget(buffer: GPUBuffer): void {
+    const id = this.bufferIds.get(buffer);
+    if (id === undefined) return;
+    for (const key of this.keysByBuffer.get(id) ?? []) this.bindGroups.delete(key);
+    this.keysByBuffer.delete(id);
   }
 
   /** Writes bytes into a buffer, ordered after everything recorded so far. Offset and length: multiples of 4. */

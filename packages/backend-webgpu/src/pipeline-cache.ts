@@ -12,11 +12,13 @@ export type BindingAccess = "read" | "write";
 export interface CompiledKernel {
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
+  /** Identifies `layout` in bind group cache keys. */
+  readonly layoutId: number;
 }
 
 export class PipelineCache {
   private readonly pipelines = new Map<string, CompiledKernel>();
-  private readonly layouts = new Map<string, GPUBindGroupLayout>();
+  private readonly layouts = new Map<string, { layout: GPUBindGroupLayout; id: number }>();
   /** Pipelines compiled since start (a cache miss each). */
   compiled = 0;
   /** Milliseconds spent creating shader modules and pipelines. */
@@ -33,25 +35,29 @@ export class PipelineCache {
     let kernel = this.pipelines.get(key);
     if (kernel) return kernel;
     const started = performance.now();
-    const layout = this.layoutFor(access);
+    const { layout, id } = this.layoutFor(access);
     const module = this.device.createShaderModule({ code: source(), label: key });
     const pipeline = this.device.createComputePipeline({
       label: key,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: "main" },
     });
-    kernel = { pipeline, layout };
+    kernel = { pipeline, layout, layoutId: id };
     this.pipelines.set(key, kernel);
     this.compiled++;
     this.compileMs += performance.now() - started;
     return kernel;
   }
 
-  private layoutFor(access: readonly BindingAccess[]): GPUBindGroupLayout {
+  private layoutFor(access: readonly BindingAccess[]): { layout: GPUBindGroupLayout; id: number } {
     const key = access.join(",");
-    let layout = this.layouts.get(key);
-    if (!layout) {
-      const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: "uniform" } }];
+    let entry = this.layouts.get(key);
+    if (!entry) {
+      // The uniform block is addressed by a dynamic offset, so one bind group serves every
+      // dispatch over the same buffers (see CommandStream.dispatch).
+      const entries: GPUBindGroupLayoutEntry[] = [
+        { binding: 0, visibility: 4 /* COMPUTE */, buffer: { type: "uniform", hasDynamicOffset: true } },
+      ];
       access.forEach((a, i) =>
         entries.push({
           binding: i + 1,
@@ -59,9 +65,10 @@ export class PipelineCache {
           buffer: { type: a === "write" ? "storage" : "read-only-storage" },
         }),
       );
-      layout = this.device.createBindGroupLayout({ entries, label: `bindings(${key})` });
-      this.layouts.set(key, layout);
+      const layout = this.device.createBindGroupLayout({ entries, label: `bindings(${key})` });
+      entry = { layout, id: this.layouts.size };
+      this.layouts.set(key, entry);
     }
-    return layout;
+    return entry;
   }
 }

@@ -60,7 +60,7 @@ export class GpuRuntime {
     options: RuntimeOptions,
   ) {
     this.device = context.device;
-    this.pool = new BufferPool(this.device, DATA_USAGE, options.poolLimitBytes, "trek tensor");
+    this.pool = new BufferPool(this.device, DATA_USAGE, options.poolLimitBytes, "trek tensor", (buffer) => this.stream.forget(buffer));
     // Evicted pool buffers are destroyed only once the commands using them are submitted.
     this.stream = new CommandStream(this.device, options.maxBatch, () => this.pool.trim());
     this.pipelines = new PipelineCache(this.device);

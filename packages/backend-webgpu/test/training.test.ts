@@ -26,14 +26,14 @@ function mlp(): Module {
 
 function cnn(): Module {
   return new Sequential(
-    new Conv2d(1, 32, 3, { padding: 1 }),
+    new Conv2d(1, 32, 3),
     new ReLU(),
     new MaxPool2d(2),
-    new Conv2d(32, 64, 3, { padding: 1 }),
+    new Conv2d(32, 64, 3),
     new ReLU(),
     new MaxPool2d(2),
     new Flatten(),
-    new Linear(64 * 7 * 7, 128),
+    new Linear(64 * 5 * 5, 128),
     new ReLU(),
     new Linear(128, 10),
   );

@@ -35,7 +35,6 @@ const looseFor = (dtype: DType) => (dtype === "float16" ? { rtol: 4e-3, atol: 4e
 describe.skipIf(!gpu)("webgpu fast kernels match the cpu backend", () => {
   const backend = gpu!;
   afterAll(async () => {
-    if (process.env.TREK_WEBGPU_STATS) console.log(JSON.stringify(backend.stats()));
     await tiled?.dispose();
     await backend?.dispose();
   });

@@ -32,7 +32,7 @@ function unaryRange(op: UnaryOp): ValueRange {
   return { scale: 3, specials: true };
 }
 
-async function check(rng: Rng, label: string, run: () => Promise<string | null>): Promise<void> {
+async function check(label: string, run: () => Promise<string | null>): Promise<void> {
   const problem = await run();
   expect(problem, label).toBeNull();
 }
@@ -40,7 +40,6 @@ async function check(rng: Rng, label: string, run: () => Promise<string | null>)
 describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
   const backend = gpu!;
   afterAll(async () => {
-    if (process.env.TREK_WEBGPU_STATS) console.log(JSON.stringify(backend.stats()));
     await backend?.dispose();
   });
 
@@ -54,7 +53,7 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
           const xl = layout(rng, shape, rng.pick(LAYOUT_KINDS));
           const ol = layout(rng, shape, rng.pick(WRITABLE_KINDS));
           const data = randomData(rng, dtype, xl.bufferNumel, unaryRange(op));
-          await check(rng, describeCase({ op, dtype, xl, ol }), () =>
+          await check(describeCase({ op, dtype, xl, ol }), () =>
             differential(rng, cpu, backend, [{ dtype, layout: xl, data }], [{ dtype, layout: ol }], (b, [x], [out]) =>
               b.unary(op, x!, out!),
             ),
@@ -69,7 +68,7 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
     for (const op of ["exp", "sqrt", "sin"] as UnaryOp[]) {
       const xl = layout(rng, [4, 3], "contiguous");
       const data = randomData(rng, "int32", xl.bufferNumel, { lo: 0, hi: 12 });
-      await check(rng, op, () =>
+      await check(op, () =>
         differential(rng, cpu, backend, [{ dtype: "int32", layout: xl, data }], [{ dtype: "int32", layout: xl }], (b, [x], [out]) =>
           b.unary(op, x!, out!),
         ),
@@ -120,7 +119,7 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
           if (COMPARE.includes(op) && dtype !== "bool") {
             for (let i = 0; i < Math.min(a.length, bData.length); i += 2) (bData as Int32Array)[i] = (a as Int32Array)[i]!;
           }
-          await check(rng, describeCase({ op, dtype, al, bl, ol }), () =>
+          await check(describeCase({ op, dtype, al, bl, ol }), () =>
             differential(
               rng,
               cpu,
@@ -147,7 +146,7 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
       const bl = layout(rng, [3, 5], "broadcast");
       const bData = randomData(rng, "float32", bl.bufferNumel);
       // out aliases input a: same buffer, same view
-      await check(rng, op, () =>
+      await check(op, () =>
         differential(rng, cpu, backend, [{ dtype: "float32", layout: bl, data: bData }], [{ dtype: "float32", layout: l }], (b, [y], [out]) => {
           b.write(out!.buffer, "float32", a, 0);
           b.binary(op, out!, y!, out!);
@@ -170,10 +169,10 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
           { dtype, layout: al, data: randomData(rng, dtype, al.bufferNumel, { specials: true, wide: true }) },
           { dtype, layout: bl, data: randomData(rng, dtype, bl.bufferNumel, { specials: true, wide: true }) },
         ];
-        await check(rng, describeCase({ op: "where", dtype, cl, al, bl, ol }), () =>
+        await check(describeCase({ op: "where", dtype, cl, al, bl, ol }), () =>
           differential(rng, cpu, backend, inputs, [{ dtype, layout: ol }], (b, [cond, x, y], [out]) => b.where(cond!, x!, y!, out!)),
         );
-        await check(rng, describeCase({ op: "copy", dtype, al, ol }), () =>
+        await check(describeCase({ op: "copy", dtype, al, ol }), () =>
           differential(rng, cpu, backend, [inputs[1]!], [{ dtype, layout: ol }], (b, [x], [out]) => b.copy(x!, out!)),
         );
       }
@@ -181,7 +180,7 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
       if (dtype === "int64") fills.push(-(2n ** 62n) + 5n, 2n ** 40n);
       for (const value of fills) {
         const ol = layout(rng, [2, 3, 4], rng.pick(WRITABLE_KINDS));
-        await check(rng, describeCase({ op: "fill", dtype, value: String(value), ol }), () =>
+        await check(describeCase({ op: "fill", dtype, value: String(value), ol }), () =>
           differential(rng, cpu, backend, [], [{ dtype, layout: ol }], (b, _, [out]) => b.fill(out!, value)),
         );
       }
@@ -203,7 +202,7 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
           const f = data as Float32Array;
           for (let i = 0; i < f.length; i += 5) f[i] = rng.pick([3e9, -3e9, 1e20, -2147483648, 2147483647.5, 255.9, -0.9]);
         }
-        await check(rng, describeCase({ from, to, xl, ol }), () =>
+        await check(describeCase({ from, to, xl, ol }), () =>
           differential(rng, cpu, backend, [{ dtype: from, layout: xl, data }], [{ dtype: to, layout: ol }], (b, [x], [out]) =>
             b.cast(x!, out!),
           ),
@@ -225,7 +224,7 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
           const ol = layout(rng, outShape, rng.pick(WRITABLE_KINDS));
           const range: ValueRange = op === "prod" ? { lo: -3, hi: 3, scale: 1 } : { specials: c === 0, wide: true };
           const data = randomData(rng, dtype, xl.bufferNumel, range);
-          await check(rng, describeCase({ op, dtype, dims, xl, ol }), () =>
+          await check(describeCase({ op, dtype, dims, xl, ol }), () =>
             differential(rng, cpu, backend, [{ dtype, layout: xl, data }], [{ dtype, layout: ol }], (b, [x], [out]) =>
               b.reduce(op, x!, dims, out!),
             ),
@@ -249,7 +248,7 @@ describe.skipIf(!gpu)("webgpu primitives match the cpu backend", () => {
         const ol = layout(rng, outShape, "contiguous");
         const data = randomData(rng, "float32", xl.bufferNumel, { scale: op === "prod" ? 0.01 : 1 });
         if (op === "prod") for (let i = 0; i < data.length; i++) (data as Float32Array)[i] = 1 + (data as Float32Array)[i]!;
-        await check(rng, describeCase({ op, shape, dims }), () =>
+        await check(describeCase({ op, shape, dims }), () =>
           differential(rng, cpu, backend, [{ dtype: "float32", layout: xl, data }], [{ dtype: "float32", layout: ol }], (b, [x], [out]) =>
             b.reduce(op, x!, dims, out!),
             { rtol: 1e-5, atol: 1e-5 },

@@ -64,9 +64,9 @@ export async function run(): Promise<BenchRow[]> {
   );
 
   const rows: BenchRow[] = [];
-  if (selected.has("w0")) rows.push(...(await measurePeak(threads)));
-  // Memory first, before the peers load, so the process holds only TorchTrek.
+  // Memory first, before the peak's compiler and the peers load, so the process holds only TorchTrek.
   if (selected.has("mem")) rows.push(...(await trekW3Memory(memorySteps)));
+  if (selected.has("w0")) rows.push(...(await measurePeak(threads)));
 
   const haveModels = !skip.has("onnxruntime-node") && exportOnnxModels(modelDir, torch !== null);
   const trek: Record<Group, () => Promise<Row[]>> = { w1: trekW1, w2: trekW2, w3: trekW3, w4: trekW4, w5: trekW5 };

@@ -282,7 +282,7 @@ export function maxPool2dBackwardF32(desc: usize, p0: i32, p1: i32, dy: usize, i
     const dxp = addr(dx, p * plane);
     for (let k = p * outPlane, end = k + outPlane; k < end; k++) {
       const flat = wide ? <i32>load<i64>(indices + (<usize>k << 3)) : load<i32>(indices + (<usize>k << 2));
-      if (flat < 0) continue;
+      if (<u32>flat >= <u32>plane) continue; // −1 (empty window), and never outside the plane
       const q = addr(dxp, flat);
       store<f32>(q, load<f32>(q) + load<f32>(addr(dy, k)));
     }

@@ -2,11 +2,13 @@
 // (their results are checked against the TypeScript kernels in wasm-kernels.test.ts).
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { registerBackend, tensor } from "@trek/tensor";
-import { CpuBackend, cpuRuntimeInfo } from "@trek/backend-cpu";
+import { conv2d, conv2dParams, registerBackend, tensor, type Tensor } from "@trek/tensor";
+import "@trek/autograd";
+import { CpuBackend, cpuRuntimeInfo, getNumThreads, setNumThreads } from "@trek/backend-cpu";
 import { seeded, expectClose } from "./helpers.js";
 
 registerBackend("cpu", () => new CpuBackend());
+registerBackend("ref", () => new CpuBackend({ wasm: false }));
 
 const built = existsSync(new URL("../native/build/trek-cpu.node", import.meta.url));
 if (!built) console.warn("skipping native kernel tests: native/build/trek-cpu.node was not built (no C compiler or Node headers)");
@@ -16,7 +18,34 @@ describe.skipIf(!built)("native kernels", () => {
     expect(cpuRuntimeInfo().native).toBe(true);
   });
 
-  it("multiply large matrices correctly (threaded split included)", () => {
+  it("split large products and convolutions across threads, with the single-thread results", () => {
+    const initial = getNumThreads();
+    try {
+      const run = (device: string, threads: number): Tensor[] => {
+        setNumThreads(threads);
+        const x = tensor(seeded(8 * 16 * 32 * 32, 3), { shape: [8, 16, 32, 32], device }).requiresGrad_();
+        const w = tensor(seeded(32 * 16 * 3 * 3, 4), { shape: [32, 16, 3, 3], device }).requiresGrad_();
+        const y = conv2d(x, w, null, conv2dParams(x, w, { padding: 1 }));
+        y.mul(y).sum().backward();
+        const a = tensor(seeded(400 * 300, 5), { shape: [400, 300], device });
+        const b = tensor(seeded(300 * 500, 6), { shape: [300, 500], device });
+        return [y, x.grad!, w.grad!, a.matmul(b)];
+      };
+      const single = run("cpu", 1);
+      const threaded = run("cpu", 3);
+      const reference = run("ref", 1);
+      const names = ["conv2d", "input gradient", "weight gradient", "matmul"];
+      names.forEach((name, i) => {
+        const got = Array.from(threaded[i]!.dataSync() as Float32Array);
+        expectClose(got, Array.from(single[i]!.dataSync() as Float32Array), 1e-5, 1e-4, `${name}: threaded vs single`);
+        expectClose(got, Array.from(reference[i]!.dataSync() as Float32Array), 1e-4, 1e-3, `${name}: vs TypeScript`);
+      });
+    } finally {
+      setNumThreads(initial);
+    }
+  });
+
+  it("multiply large matrices correctly", () => {
     const n = 300;
     const a = seeded(n * n, 1);
     const b = seeded(n * n, 2);

@@ -7,7 +7,7 @@ import type { Conv2dParams, View } from "@trek/tensor";
 import { TaskKind } from "../wasm/kernel-exports.js";
 import type { WasmRuntime } from "../wasm/runtime.js";
 import { Temporaries } from "./blocks.js";
-import { PARALLEL_FLOPS, gemm } from "./gemm.js";
+import { NATIVE_PARALLEL_FLOPS, PARALLEL_FLOPS, gemm } from "./gemm.js";
 
 interface Geometry {
   n: number; c: number; h: number; w: number;
@@ -55,7 +55,7 @@ export function conv2dFast(rt: WasmRuntime, x: View, w: View, bias: View | null,
   const e = rt.exports;
   const native = rt.nativeKernels();
   if (native) {
-    native.conv(0, desc, px, pw, pb, po, 0, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS), 0);
+    native.conv(0, desc, px, pw, pb, po, 0, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, NATIVE_PARALLEL_FLOPS), 0);
     temps.finish();
     return true;
   }
@@ -100,7 +100,7 @@ export function conv2dBackwardInputFast(rt: WasmRuntime, dy: View, w: View, dx: 
   const e = rt.exports;
   const native = rt.nativeKernels();
   if (native) {
-    native.conv(1, desc, pdy, pw, 0, pdx, 0, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS), 0);
+    native.conv(1, desc, pdy, pw, 0, pdx, 0, rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, NATIVE_PARALLEL_FLOPS), 0);
     temps.finish();
     return true;
   }
@@ -150,7 +150,7 @@ export function conv2dBackwardWeightFast(rt: WasmRuntime, dy: View, x: View, dw:
   const weights = g.o * g.ckk;
   const native = rt.nativeKernels();
   if (native) {
-    const requested = rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, PARALLEL_FLOPS);
+    const requested = rt.nativeThreadsFor(2 * g.n * g.o * g.L * g.ckk, NATIVE_PARALLEL_FLOPS);
     const threads = Math.min(g.n, requested);
     // Several samples per thread need partial sums; a single sample threads its GEMM instead.
     const partials = threads > 1 ? rt.scratch((threads - 1) * weights * 4) : 0;

@@ -5,8 +5,11 @@
 import { TaskKind } from "../wasm/kernel-exports.js";
 import type { WasmRuntime } from "../wasm/runtime.js";
 
-/** Products below this many flops stay on the calling thread. */
+/** WebAssembly products below this many flops stay on the calling thread (a pool job costs ~10 µs). */
 export const PARALLEL_FLOPS = 1 << 22;
+
+/** Native products below this many flops stay on the calling thread (it starts threads per call). */
+export const NATIVE_PARALLEL_FLOPS = 1 << 25;
 
 /**
  * C = A·B (+ C) with byte addresses and element strides; C row-major with row stride ldc.
@@ -23,7 +26,7 @@ export function gemm(
 ): boolean {
   const native = rt.nativeKernels();
   if (native) {
-    const threads = rt.nativeThreadsFor(2 * M * N * K, PARALLEL_FLOPS);
+    const threads = rt.nativeThreadsFor(2 * M * N * K, NATIVE_PARALLEL_FLOPS);
     native.sgemm(M, N, K, a, aRowStride, aColStride, b, bRowStride, bColStride, c, ldc, accumulate ? 1 : 0, threads);
     return true;
   }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -57,6 +57,7 @@ describe("IDX reader", () => {
 
   it("loads an MNIST-format folder into scaled image and label tensors", async () => {
     const dir = mkdtempSync(join(tmpdir(), "trek-idx-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const pixels = Uint8Array.from({ length: 3 * 2 * 2 }, (_, i) => i * 20);
     writeFileSync(join(dir, "t10k-images-idx3-ubyte.gz"), gzipSync(encodeIdx({ type: "uint8", shape: [3, 2, 2], data: pixels })));
     writeFileSync(join(dir, "t10k-labels-idx1-ubyte"), encodeIdx({ type: "uint8", shape: [3], data: Uint8Array.from([7, 0, 9]) }));

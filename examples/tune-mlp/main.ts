@@ -30,7 +30,7 @@ const study = await runTuneMlp({
   outDir,
 });
 for (const trial of study.trials) {
-  const value = trial.value === undefined ? "—" : trial.value.toFixed(4);
+  const value = typeof trial.value === "number" ? trial.value.toFixed(4) : "—";
   console.log(`trial ${String(trial.number).padStart(2)}  ${trial.state.padEnd(8)}  valAccuracy ${value}  ${JSON.stringify(trial.params)}`);
 }
 const pruned = study.trials.filter((t) => t.state === TrialState.Pruned).length;

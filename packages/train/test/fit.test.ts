@@ -143,11 +143,11 @@ describe("evaluate and predict", () => {
     const probabilities = await predict(model, x, { batchSize: 4 });
     const logits = scope(() => model.call(x));
     const expected = scope(() => logits.softmax(1));
-    expect(Array.from(await probabilities.data())).toEqual(Array.from(await expected.data()).map((v) => expect.closeTo(v, 6)));
+    expect(Array.from(await probabilities.data(), Number)).toEqual(Array.from(await expected.data(), Number).map((v) => expect.closeTo(v, 6)));
     const sums = await probabilities.sum(1).data();
     for (const s of sums) expect(s).toBeCloseTo(1, 6);
     const raw = await predict(model, new DataLoader(new TensorDataset(x, y), { batchSize: 3 }), { activation: "none" });
-    expect(Array.from(await raw.data())).toEqual(Array.from(await logits.data()).map((v) => expect.closeTo(v, 6)));
+    expect(Array.from(await raw.data(), Number)).toEqual(Array.from(await logits.data(), Number).map((v) => expect.closeTo(v, 6)));
   });
 });
 

@@ -26,7 +26,7 @@ export function smallClassifier(seed = 0): Sequential {
   return new Sequential(new Linear(2, 16), new ReLU(), new Linear(16, 2));
 }
 
-export function loaderOf(x: Tensor, y: Tensor, batchSize: number, options: { shuffle?: boolean; seed?: number } = {}): DataLoader {
+export function loaderOf(x: Tensor, y: Tensor, batchSize: number, options: { shuffle?: boolean; seed?: number } = {}): DataLoader<Tensor[], Tensor[]> {
   return new DataLoader(new TensorDataset(x, y), { batchSize, shuffle: options.shuffle ?? false, seed: options.seed ?? 0 });
 }
 

@@ -3,14 +3,14 @@
  * then writes all rows to benchmarks/results/bench-<time>.json and results/latest.json.
  *
  * Suites are modules exporting `async function run(): Promise<BenchRow[]>` (see lib/bench.ts):
- * cpu/run.ts, and webgpu/run.ts, data/*.ts, tune/*.ts when they export `run`. Files without a
- * `run` export are standalone scripts and are not imported (they would run on import).
+ * any `<dir>/*.ts` under benchmarks/ that exports `run` (cpu/run.ts, webgpu/run.ts, …). Files
+ * without a `run` export are standalone scripts and are not imported (they would run on import).
  *
  *   npm run bench                         every suite
  *   npm run bench -- --only cpu           suites whose path contains "cpu"
  *   npm run bench -- --threads 2          (cpu suite) threads for every framework; default 1
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { arch, cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -18,14 +18,17 @@ import { formatTables, type BenchRow } from "./lib/bench.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** Every `<dir>/*.ts` under benchmarks/ that exports `run` (lib/ and results/ excluded), cpu first. */
 function suiteFiles(): string[] {
-  const files = [join(here, "cpu", "run.ts"), join(here, "webgpu", "run.ts")];
-  for (const dir of ["autograd", "data", "tune"]) {
-    const folder = join(here, dir);
-    if (!existsSync(folder)) continue;
-    for (const name of readdirSync(folder).sort()) if (name.endsWith(".ts")) files.push(join(folder, name));
+  const dirs = readdirSync(here, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !["lib", "results", "node_modules"].includes(entry.name))
+    .map((entry) => entry.name)
+    .sort((a, b) => (a === "cpu" ? -1 : b === "cpu" ? 1 : a.localeCompare(b)));
+  const files: string[] = [];
+  for (const dir of dirs) {
+    for (const name of readdirSync(join(here, dir)).sort()) if (name.endsWith(".ts")) files.push(join(here, dir, name));
   }
-  return files.filter((file) => existsSync(file) && /export\s+(async\s+)?function\s+run\s*\(/.test(readFileSync(file, "utf8")));
+  return files.filter((file) => /export\s+(async\s+)?function\s+run\s*\(/.test(readFileSync(file, "utf8")));
 }
 
 function option(name: string): string | undefined {

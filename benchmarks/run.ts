@@ -68,6 +68,6 @@ mkdirSync(resultsDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const report = { date: new Date().toISOString(), machine, argv: process.argv.slice(2), rows, failures };
 writeFileSync(join(resultsDir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
-writeFileSync(join(resultsDir, "latest.json"), JSON.stringify(report, null, 2));
+if (rows.length) writeFileSync(join(resultsDir, "latest.json"), JSON.stringify(report, null, 2));
 console.log(`\nwrote benchmarks/results/bench-${stamp}.json (${rows.length} rows${failures.length ? `, ${failures.length} suite failures` : ""})`);
 if (failures.length) process.exitCode = 1;

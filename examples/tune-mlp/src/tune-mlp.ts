@@ -27,11 +27,11 @@ import { loadImageSplit } from "../../shared/src/index.js";
 
 export interface TuneOptions {
   dataDir: string;
-  /** Trials to run (default 12). */
+  /** Trials to run (default 16). */
   trials?: number;
-  /** Epochs per trial (default 3). */
+  /** Epochs per trial (default 4). */
   epochs?: number;
-  /** Training images (default 8000); the next `validation` images of the training split validate. */
+  /** Training images (default 12000); the next `validation` images (default 3000) of the training split validate. */
   train?: number;
   validation?: number;
   /** Where the plots go (nothing is written when absent). */
@@ -60,8 +60,8 @@ function makeOptimizer(name: string, model: Module, lr: number): Optimizer {
 export async function runTuneMlp(options: TuneOptions): Promise<Study> {
   setLogLevel("warning");
   const seed = options.seed ?? 0;
-  const trainCount = options.train ?? 8000;
-  const validationCount = options.validation ?? 2000;
+  const trainCount = options.train ?? 12000;
+  const validationCount = options.validation ?? 3000;
   const all = await loadImageSplit(options.dataDir, "train", { limit: trainCount + validationCount });
   // Validation comes from the training split: the test set stays untouched by the search.
   const split = (start: number, count: number): [Tensor, Tensor] => [all.images.narrow(0, start, count), all.labels.narrow(0, start, count)];
@@ -71,7 +71,7 @@ export async function runTuneMlp(options: TuneOptions): Promise<Study> {
   const study = await createStudy({
     studyName: "tune-mlp",
     direction: "maximize",
-    sampler: new TpeSampler({ seed, nStartupTrials: Math.min(5, options.trials ?? 12) }),
+    sampler: new TpeSampler({ seed, nStartupTrials: Math.min(5, options.trials ?? 16) }),
     pruner: new MedianPruner({ nStartupTrials: 3, nWarmupSteps: 0 }),
   });
   await study.optimize(
@@ -85,7 +85,7 @@ export async function runTuneMlp(options: TuneOptions): Promise<Study> {
       const model = buildMlp(layers, units);
       try {
         const history = await fit(model, new DataLoader(trainSet, { batchSize, shuffle: true, seed: seed + trial.number }), {
-          epochs: options.epochs ?? 3,
+          epochs: options.epochs ?? 4,
           optimizer: makeOptimizer(optimizerName, model, lr),
           loss: "crossEntropy",
           metrics: ["accuracy"],
@@ -98,7 +98,7 @@ export async function runTuneMlp(options: TuneOptions): Promise<Study> {
         model.dispose();
       }
     },
-    { nTrials: options.trials ?? 12 },
+    { nTrials: options.trials ?? 16 },
   );
   if (options.outDir) {
     writePlot(join(options.outDir, "optimization-history.svg"), plotOptimizationHistory(study));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { memory, registerBackend, scope, tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import { functional as F } from "@trek/nn";
-import { Adam, SGD, StepLR } from "@trek/optim";
+import { Adam, ReduceLROnPlateau, SGD, StepLR } from "@trek/optim";
 import { DataLoader, TensorDataset } from "@trek/data";
 import { Accuracy, LRSchedulerCallback, compile, evaluate, fit, predict, type Callback } from "@trek/train";
 import { blobs, loaderOf, smallClassifier, snapshotWeights } from "./helpers.js";
@@ -194,6 +194,22 @@ describe("learning-rate schedules", () => {
       callbacks: [new LRSchedulerCallback(new StepLR(optimizer, { stepSize: 1, gamma: 0.5 }))],
     });
     expect(history.lr).toEqual([0.1, 0.05, 0.025]);
+  });
+
+  it("ReduceLROnPlateau receives the monitored value and halves the rate after a plateau", async () => {
+    const { x, y } = blobs(32, 12);
+    const model = smallClassifier(0);
+    const optimizer = new SGD(model.parameters(), { lr: 0.1 });
+    const plateau: Callback = { onEpochEnd: (epoch, logs) => void (logs.valLoss = [1, 1, 1, 0.5][epoch]!) };
+    const history = await fit(model, loaderOf(x, y, 16), {
+      epochs: 4,
+      optimizer,
+      loss: "crossEntropy",
+      verbose: 0,
+      // patience 0: the first epoch without improvement (epoch 1) halves the rate for epoch 2.
+      callbacks: [plateau, new LRSchedulerCallback(new ReduceLROnPlateau(optimizer, { patience: 0, factor: 0.5 }))],
+    });
+    expect(history.lr).toEqual([0.1, 0.1, 0.05, 0.025]);
   });
 
   it("interval 'batch' steps after every batch", async () => {

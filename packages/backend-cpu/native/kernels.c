@@ -219,9 +219,13 @@ static void sgemm_threads(int M, int N, int K, const float *a, long ars, long ac
     if (by_columns) { j.n0 = start; j.n1 = end; } else { j.m0 = start; j.m1 = end; }
     jobs[t] = j;
   }
-  for (int t = 1; t < threads; t++) pthread_create(&ids[t], NULL, gemm_thread, &jobs[t]);
+  int started[MAX_THREADS] = {0};
+  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, gemm_thread, &jobs[t]) == 0;
   gemm_thread(&jobs[0]);
-  for (int t = 1; t < threads; t++) pthread_join(ids[t], NULL);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else { jobs[t].spawned = 0; gemm_thread(&jobs[t]); } /* no thread available: run that share here */
+  }
 }
 
 /* ---- convolution (same descriptor layout as asm/conv.ts) ------------------------------------ */
@@ -439,9 +443,13 @@ static napi_value conv(napi_env env, napi_callback_info info) {
     }
     jobs[t] = j;
   }
-  for (int t = 1; t < threads; t++) pthread_create(&ids[t], NULL, conv_thread, &jobs[t]);
+  int started[MAX_THREADS] = {0};
+  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, conv_thread, &jobs[t]) == 0;
   conv_thread(&jobs[0]);
-  for (int t = 1; t < threads; t++) pthread_join(ids[t], NULL);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else { jobs[t].spawned = 0; conv_thread(&jobs[t]); } /* no thread available: run that share here */
+  }
   if (kind == CONV_BACKWARD_WEIGHT)
     for (int t = 1; t < threads; t++) {
       float *out = jobs[0].out, *part = jobs[t].out;

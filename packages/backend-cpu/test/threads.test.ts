@@ -65,4 +65,21 @@ describe("worker threads", () => {
     names.forEach((name, i) => expect(threaded[i], name).toEqual(single[i]));
     expectClose(threaded[7]!, single[7]!, 1e-5, 1e-5, "conv weight gradient");
   });
+
+  it("stay exact when jobs arrive while workers boot and the thread count changes every job", () => {
+    // Late-joining workers must never pair one job's generation with the next job's thread
+    // count: that would run a share twice and end jobs early (wrong numbers) or never (a hang).
+    const a = tensor(seeded(96 * 200, 7), { shape: [96, 200] });
+    const b = tensor(seeded(200 * 160, 8), { shape: [200, 160] });
+    setNumThreads(1);
+    const reference = values(a.matmul(b));
+    for (let i = 0; i < 400; i++) {
+      setNumThreads(1 + (i % 6)); // up to 5 workers, the new ones booting during the loop
+      const product = a.matmul(b);
+      const got = values(product);
+      product.dispose();
+      if (got.some((v, k) => v !== reference[k])) expect.fail(`job ${i} on ${1 + (i % 6)} threads differs from one thread`);
+    }
+    setNumThreads(1);
+  });
 });

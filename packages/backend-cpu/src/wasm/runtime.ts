@@ -174,7 +174,7 @@ export class WasmRuntime {
   /** Threads a job of `work` units may use now (1 below the threshold, or without workers). */
   threadsFor(work: number, threshold: number): number {
     const wanted = getNumThreads();
-    if (!this.pool || wanted <= 1 || work < threshold) return 1;
+    if (!this.pool || this.pool.broken || wanted <= 1 || work < threshold) return 1;
     this.pool.ensureWorkers(wanted - 1);
     return Math.min(wanted, 1 + this.pool.readyWorkers());
   }

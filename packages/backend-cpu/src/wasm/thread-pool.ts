@@ -6,11 +6,18 @@
  */
 import { WORKER_SOURCE } from "./worker-source.js";
 
-const GENERATION = 0;
+/**
+ * Word 0 publishes a job as one atomic value, generation << 8 | threads, so a worker that wakes
+ * late can never pair one job's generation with the next job's thread count.
+ */
+const JOB_WORD = 0;
 const PENDING = 1;
-const THREADS = 2;
 const ERROR = 3;
 const READY = 4;
+const GENERATION_MASK = 0x7fffff;
+
+/** How long a job may make no progress before the pool is declared broken (a dead worker). */
+const STALL_LIMIT_MS = 120_000;
 
 /** The most workers a pool starts (threads = workers + the calling thread). */
 export const MAX_WORKERS = 60;
@@ -104,12 +111,13 @@ export class ThreadPool {
 
   /** Runs the job at the job address on `threads` threads (this one included) and waits for all. */
   run(threads: number): void {
+    if (this.broken) throw this.broken;
     const words = this.words;
     Atomics.store(words, ERROR, 0);
-    Atomics.store(words, THREADS, threads);
     Atomics.store(words, PENDING, threads - 1);
-    Atomics.add(words, GENERATION, 1);
-    Atomics.notify(words, GENERATION);
+    this.generation = (this.generation + 1) & GENERATION_MASK;
+    Atomics.store(words, JOB_WORD, (this.generation << 8) | threads);
+    Atomics.notify(words, JOB_WORD);
     let failure: unknown = null;
     try {
       this.runTask(this.job, 0, threads);
@@ -125,9 +133,24 @@ export class ThreadPool {
     const words = this.words;
     // Short spin first: the workers usually finish within microseconds of this thread.
     for (let spin = 0; spin < 2000; spin++) if (Atomics.load(words, PENDING) === 0) return;
+    let lastPending = Atomics.load(words, PENDING);
+    let lastProgress = Date.now();
     for (;;) {
       const pending = Atomics.load(words, PENDING);
       if (pending === 0) return;
+      if (pending !== lastPending) {
+        lastPending = pending;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > STALL_LIMIT_MS) {
+        // A worker died (or was killed) mid-job: fail loudly instead of waiting forever, and run
+        // every later kernel on the calling thread.
+        this.broken = new Error(
+          `@trek/backend-cpu: ${pending} kernel worker thread(s) made no progress for ${STALL_LIMIT_MS / 1000} s; ` +
+            `the thread pool is disabled (set TREK_NUM_THREADS=1 to run single-threaded)`,
+        );
+        this.terminate();
+        throw this.broken;
+      }
       if (this.canBlock) {
         try {
           Atomics.wait(words, PENDING, pending, 50);
@@ -138,6 +161,10 @@ export class ThreadPool {
       }
     }
   }
+
+  /** Set when a job stalled; the runtime then stops using the pool. */
+  broken: Error | null = null;
+  private generation = 0;
 
   terminate(): void {
     for (const w of this.workers) w.terminate();

@@ -5,8 +5,8 @@
  * memory, marks itself ready, then sleeps on the job generation word; for every new job it runs
  * its share (`runTask`) and counts itself done.
  *
- * Control block (Int32 words at `control`): 0 generation, 1 workers still running, 2 threads in
- * the job, 3 error flag, 4 + i ready flag of worker i.
+ * Control block (Int32 words at `control`): 0 the job word (generation << 8 | threads, read in
+ * one atomic load), 1 workers still running, 3 error flag, 4 + i ready flag of worker i.
  */
 export const WORKER_SOURCE = `
 "use strict";
@@ -19,10 +19,10 @@ function start(init) {
   Atomics.store(words, 4 + index, 1);
   for (;;) {
     Atomics.wait(words, 0, seen);
-    const generation = Atomics.load(words, 0);
-    if (generation === seen) continue;
-    seen = generation;
-    const threads = Atomics.load(words, 2);
+    const jobWord = Atomics.load(words, 0);
+    if (jobWord === seen) continue;
+    seen = jobWord;
+    const threads = jobWord & 0xff;
     if (index + 1 >= threads) continue;
     try {
       runTask(job, index + 1, threads);

@@ -5,6 +5,7 @@
  */
 import type { BinaryOp, DType, UnaryOp, View } from "@trek/tensor";
 import {
+  contiguousStrides as contiguous,
   bfloat16BitsToFloat32,
   float16BitsToFloat32,
   float32ToBFloat16Bits,
@@ -58,15 +59,7 @@ export function narrowInto(scratch: View, out: View): void {
   });
 }
 
-export function contiguous(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = step;
-    step *= Math.max(shape[i]!, 1);
-  }
-  return strides;
-}
+export { contiguous };
 
 // ---- unary ---------------------------------------------------------------------------------------
 

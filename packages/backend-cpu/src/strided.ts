@@ -4,40 +4,11 @@
  * single inner row; the row callback then runs a tight loop with per-operand strides.
  */
 
-export interface Collapsed {
-  shape: number[];
-  /** strides[operand][dim] */
-  strides: number[][];
-}
+import { collapseDims, isContiguousLayout, shapeNumel } from "@trek/tensor";
 
-export function collapseDims(shape: readonly number[], operandStrides: readonly (readonly number[])[]): Collapsed {
-  const k = operandStrides.length;
-  const outShape: number[] = [];
-  const outStrides: number[][] = Array.from({ length: k }, () => []);
-  for (let d = 0; d < shape.length; d++) {
-    const size = shape[d]!;
-    if (size === 1) continue;
-    const last = outShape.length - 1;
-    let mergeable = last >= 0;
-    if (mergeable) {
-      for (let j = 0; j < k; j++) {
-        // previous (outer) dim stride must equal this dim's stride × this dim's size
-        if (outStrides[j]![last] !== operandStrides[j]![d]! * size) {
-          mergeable = false;
-          break;
-        }
-      }
-    }
-    if (mergeable) {
-      outShape[last]! *= size;
-      for (let j = 0; j < k; j++) outStrides[j]![last] = operandStrides[j]![d]!;
-    } else {
-      outShape.push(size);
-      for (let j = 0; j < k; j++) outStrides[j]!.push(operandStrides[j]![d]!);
-    }
-  }
-  return { shape: outShape, strides: outStrides };
-}
+export { collapseDims };
+export const isContiguous = isContiguousLayout;
+export const numelOf = shapeNumel;
 
 /**
  * Calls `row(n, offsets, innerStrides)` for every innermost row; `offsets` holds each operand's
@@ -99,20 +70,3 @@ export function offsetsOf(shape: readonly number[], strides: readonly number[], 
   return out;
 }
 
-export function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
-  let expected = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const size = shape[i]!;
-    if (size === 1) continue;
-    if (size === 0) return true;
-    if (strides[i] !== expected) return false;
-    expected *= size;
-  }
-  return true;
-}
-
-export function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}

@@ -59,8 +59,9 @@ export {
   shapeNumel,
   formatShape,
   shapesEqual,
+  collapseDims,
 } from "./shape.js";
-export type { Shape } from "./shape.js";
+export type { Shape, CollapsedDims } from "./shape.js";
 
 export { UNARY_OPS, BINARY_OPS, REDUCE_OPS, ACTIVATION_OPS, COMPARISON_OPS, LOGICAL_OPS } from "./backend.js";
 export type {

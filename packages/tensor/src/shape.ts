@@ -39,6 +39,41 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
   return true;
 }
 
+/** A shape and per-operand strides after `collapseDims`. */
+export interface CollapsedDims {
+  readonly shape: number[];
+  /** strides[operand][dim] */
+  readonly strides: number[][];
+}
+
+/**
+ * For backends: drops size-1 dims and merges each dim into the previous one when, for every
+ * operand, the outer stride equals the inner stride times the inner size (contiguous runs,
+ * broadcast runs with stride 0, reversed runs). Most elementwise launches become rank 1.
+ */
+export function collapseDims(shape: Shape, operandStrides: readonly (readonly number[])[]): CollapsedDims {
+  const k = operandStrides.length;
+  const outShape: number[] = [];
+  const outStrides: number[][] = Array.from({ length: k }, () => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = outShape.length - 1;
+    let mergeable = last >= 0;
+    for (let j = 0; mergeable && j < k; j++) {
+      if (outStrides[j]![last] !== operandStrides[j]![d]! * size) mergeable = false;
+    }
+    if (mergeable) {
+      outShape[last]! *= size;
+      for (let j = 0; j < k; j++) outStrides[j]![last] = operandStrides[j]![d]!;
+    } else {
+      outShape.push(size);
+      for (let j = 0; j < k; j++) outStrides[j]!.push(operandStrides[j]![d]!);
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
 export function formatShape(shape: Shape): string {
   return `[${shape.join(", ")}]`;
 }

@@ -1,7 +1,7 @@
 /** gather, scatter (set/add) and indexSelect with bounds checks that name the op, dim and index. */
 import type { View } from "@trek/tensor";
 import { IndexError } from "@trek/tensor";
-import { forEachRow } from "../strided.js";
+import { forEachRow, isContiguous } from "../strided.js";
 import { copy, narrowInto, widen } from "../elementwise.js";
 
 type AnyArray = { [i: number]: number | bigint };
@@ -66,6 +66,37 @@ export function scatter(outIn: View, dim: number, index: View, srcIn: View, redu
 export function indexSelect(x: View, dim: number, index: View, out: View): void {
   const size = x.shape[dim]!;
   const count = index.shape[0] ?? 1;
+  if (isContiguous(x.shape, x.strides) && isContiguous(out.shape, out.strides)) {
+    // Contiguous rows (a DataLoader gathering a shuffled batch): one block copy per selected row.
+    let inner = 1;
+    for (let d = dim + 1; d < x.shape.length; d++) inner *= x.shape[d]!;
+    let outer = 1;
+    for (let d = 0; d < dim; d++) outer *= x.shape[d]!;
+    const src = x.buffer as Float32Array;
+    const dst = out.buffer as Float32Array;
+    const rows = new Float64Array(count);
+    for (let k = 0; k < count; k++) {
+      const j = readIndex(index, index.offset + k * (index.strides[0] ?? 0));
+      if (j < 0 || j >= size) throw outOfRange("indexSelect", dim, size, j);
+      rows[k] = j;
+    }
+    // Tensors in the kernel heap share one buffer: copyWithin moves each row without creating views.
+    const sameBuffer = src.buffer === dst.buffer;
+    const bytes = src.BYTES_PER_ELEMENT;
+    const heap = sameBuffer ? new Uint8Array(src.buffer) : null;
+    for (let o = 0; o < outer; o++) {
+      const from = x.offset + o * size * inner;
+      const to = out.offset + o * count * inner;
+      for (let k = 0; k < count; k++) {
+        const start = from + rows[k]! * inner;
+        if (heap) {
+          const source = src.byteOffset + start * bytes;
+          heap.copyWithin(dst.byteOffset + (to + k * inner) * bytes, source, source + inner * bytes);
+        } else dst.set(src.subarray(start, start + inner), to + k * inner);
+      }
+    }
+    return;
+  }
   const innerShape = x.shape.filter((_, i) => i !== dim);
   const xStrides = x.strides.filter((_, i) => i !== dim);
   const oStrides = out.strides.filter((_, i) => i !== dim);

@@ -244,16 +244,20 @@ export function defineKernelTests(): void {
   });
 
   describe("convolution", () => {
-    const cases: { x: number[]; w: number[]; stride?: number; padding?: number; dilation?: number; groups?: number }[] = [
+    const cases: { x: number[]; w: number[]; stride?: number; padding?: number | [number, number]; dilation?: number; groups?: number }[] = [
       { x: [2, 3, 9, 11], w: [4, 3, 3, 3], padding: 1 },
       { x: [3, 1, 28, 28], w: [8, 1, 3, 3] },
       { x: [2, 4, 13, 10], w: [6, 2, 3, 2], stride: 2, padding: 1, groups: 2 },
       { x: [2, 3, 15, 15], w: [5, 3, 3, 3], dilation: 2, padding: 2 },
       { x: [2, 8, 7, 7], w: [16, 8, 1, 1] },
       { x: [1, 3, 17, 17], w: [4, 3, 7, 7], stride: 2, padding: 3 },
+      // Output channels filling several 16-wide slivers, one ragged; pixels over several blocks of 96.
+      { x: [2, 16, 20, 21], w: [40, 16, 3, 3], padding: 1 },
+      { x: [1, 8, 30, 30], w: [32, 4, 5, 5], stride: 2, padding: 2, groups: 2 },
+      { x: [2, 3, 12, 12], w: [64, 3, 3, 3], padding: [0, 2] },
     ];
     for (const c of cases) {
-      it(`conv2d x${JSON.stringify(c.x)} w${JSON.stringify(c.w)} s${c.stride ?? 1} p${c.padding ?? 0} d${c.dilation ?? 1} g${c.groups ?? 1}`, () => {
+      it(`conv2d x${JSON.stringify(c.x)} w${JSON.stringify(c.w)} s${c.stride ?? 1} p${JSON.stringify(c.padding ?? 0)} d${c.dilation ?? 1} g${c.groups ?? 1}`, () => {
         const [x, xr] = pair(c.x);
         const [w, wr] = pair(c.w);
         const [b, br] = pair([c.w[0]!]);

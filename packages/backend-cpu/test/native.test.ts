@@ -45,6 +45,25 @@ describe.skipIf(!built)("native kernels", () => {
     }
   });
 
+  it("share one sample's convolution among threads by output pixels, with the single-thread result", () => {
+    const initial = getNumThreads();
+    try {
+      // 2·64·48·48·(32·9) ≈ 85 MFLOP: above the threshold at which native kernels start threads.
+      const run = (device: string, threads: number): Float32Array => {
+        setNumThreads(threads);
+        const x = tensor(seeded(32 * 48 * 48, 11), { shape: [1, 32, 48, 48], device });
+        const w = tensor(seeded(64 * 32 * 3 * 3, 12), { shape: [64, 32, 3, 3], device });
+        const b = tensor(seeded(64, 13), { shape: [64], device });
+        return conv2d(x, w, b, conv2dParams(x, w, { padding: 1 })).dataSync() as Float32Array;
+      };
+      const threaded = Array.from(run("cpu", 3));
+      expectClose(threaded, Array.from(run("cpu", 1)), 1e-6, 1e-6, "threaded vs single");
+      expectClose(threaded, Array.from(run("ref", 1)), 1e-4, 1e-3, "vs TypeScript");
+    } finally {
+      setNumThreads(initial);
+    }
+  });
+
   it("multiply large matrices correctly", () => {
     const n = 300;
     const a = seeded(n * n, 1);

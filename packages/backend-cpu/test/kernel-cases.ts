@@ -88,6 +88,10 @@ export function defineKernelTests(): void {
       const [big, bigr] = pair([40, 60]);
       const slice = (t: Tensor): Tensor => t.index({ start: 3, stop: 40, step: 2 }, { start: 5, stop: 55 });
       same(slice(big).matmul(w.t()), slice(bigr).matmul(wr.t()), 1e-4, 1e-4, "row-strided slice");
+      // Several K blocks and column slivers of a transposed operand, with a ragged last K step.
+      const [long, longr] = pair([20, 701]);
+      const [wide, wider] = pair([40, 701]);
+      same(long.matmul(wide.t()), longr.matmul(wider.t()), 1e-4, 1e-4, "x·Wᵀ, K = 701");
     });
 
     it("matches a hand-computed product", () => {

@@ -1,7 +1,8 @@
 /**
  * 2-d max and average pooling over contiguous float32 planes, with their gradients. Max pooling
  * records, per output, the flat index h·W + w of the first maximum in its window (NaN counts as
- * the maximum), as int32 or int64.
+ * the maximum), as int32 or int64 — or no index at all when the indices address is 0
+ * (inference: nothing will route a gradient back).
  */
 
 // @ts-ignore: decorator
@@ -47,6 +48,7 @@ export function maxPoolScratchBytes(desc: usize): i32 {
  * only its valid lanes are stored.
  */
 function maxPool2x2(g: Pool, p0: i32, p1: i32, x: usize, out: usize, indices: usize, wide: bool): void {
+  const indexed = indices != 0;
   const plane = g.h * g.w;
   const outPlane = g.oh * g.ow;
   const memoryEnd = <usize>memory.size() << 16;
@@ -65,7 +67,10 @@ function maxPool2x2(g: Pool, p0: i32, p1: i32, x: usize, out: usize, indices: us
       // Windows wholly inside the row (ceil mode adds a last one that is not).
       const full = min(g.ow, g.w >> 1);
       let s = 0;
-      for (; s < full && pairs && addr(rowEnd, 2 * s + 8) <= memoryEnd; s += 4) {
+      if (!indexed) {
+        s = maxPool2x2Values(row0, row1, rowEnd, memoryEnd, addr(op, r * g.ow), pairs ? full : 0);
+      }
+      for (; indexed && s < full && pairs && addr(rowEnd, 2 * s + 8) <= memoryEnd; s += 4) {
         const a0 = v128.load(addr(row0, 2 * s));
         const a1 = v128.load(addr(row0, 2 * s + 4));
         const b0 = v128.load(addr(row1, 2 * s));
@@ -129,10 +134,41 @@ function maxPool2x2(g: Pool, p0: i32, p1: i32, x: usize, out: usize, indices: us
           }
         }
         store<f32>(addr(op, r * g.ow + s), best);
-        storeIndex(indices, ip + r * g.ow + s, bestIndex, wide);
+        if (indexed) storeIndex(indices, ip + r * g.ow + s, bestIndex, wide);
       }
     }
   }
+}
+
+/**
+ * The values of one output row of 2×2/stride-2 pooling, four at a time (the same choices as the
+ * indexed loop: a NaN wins, else the maximum); returns the first column left to the scalar loop.
+ * `full` is the number of windows wholly inside the row pair (0 skips the row).
+ */
+function maxPool2x2Values(row0: usize, row1: usize, rowEnd: usize, memoryEnd: usize, o: usize, full: i32): i32 {
+  let s = 0;
+  for (; s < full && addr(rowEnd, 2 * s + 8) <= memoryEnd; s += 4) {
+    const a0 = v128.load(addr(row0, 2 * s));
+    const a1 = v128.load(addr(row0, 2 * s + 4));
+    const b0 = v128.load(addr(row1, 2 * s));
+    const b1 = v128.load(addr(row1, 2 * s + 4));
+    let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+    const c1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+    best = v128.bitselect(c1, best, v128.andnot(f32x4.eq(best, best), f32x4.le(c1, best)));
+    const c2 = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+    best = v128.bitselect(c2, best, v128.andnot(f32x4.eq(best, best), f32x4.le(c2, best)));
+    const c3 = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+    best = v128.bitselect(c3, best, v128.andnot(f32x4.eq(best, best), f32x4.le(c3, best)));
+    const count = full - s;
+    if (count >= 4) {
+      v128.store(addr(o, s), best);
+    } else {
+      store<f32>(addr(o, s), f32x4.extract_lane(best, 0));
+      if (count >= 2) store<f32>(addr(o, s), f32x4.extract_lane(best, 1), 4);
+      if (count >= 3) store<f32>(addr(o, s), f32x4.extract_lane(best, 2), 8);
+    }
+  }
+  return min(s, full);
 }
 
 /** Row maximum for an output column whose window crosses the row's edges (bounds-checked). */
@@ -157,7 +193,7 @@ function edgeColumn(g: Pool, src: usize, hm: usize, ha: usize, rowBase: i32, s: 
  * Max pooling of planes [p0, p1), separably: first each input row's maximum over the window's
  * columns for every output column (with the flat index of the first maximum), then, four output
  * columns at a time, the maximum over the window's rows. Taking the first strictly larger value
- * row by row, and the first NaN, keeps PyTorch's choice of index.
+ * row by row, and the first NaN, keeps PyTorch's choice of index. `indices` 0: values only.
  */
 export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize, indices: usize, wide: bool, scratch: usize): void {
   const g = changetype<Pool>(desc);
@@ -165,6 +201,7 @@ export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize
     maxPool2x2(g, p0, p1, x, out, indices, wide);
     return;
   }
+  const indexed = indices != 0;
   const plane = g.h * g.w;
   const outPlane = g.oh * g.ow;
   const rowStride = g.ow + 4; // room for a full vector past the last column
@@ -252,7 +289,9 @@ export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize
         const at = ip + r * g.ow + s;
         if (count == 4) {
           v128.store(addr(op, r * g.ow + s), best);
-          if (wide) {
+          if (!indexed) {
+            // values only
+          } else if (wide) {
             v128.store(indices + (<usize>at << 3), i64x2.extend_low_i32x4_s(arg));
             v128.store(indices + (<usize>at << 3), i64x2.extend_high_i32x4_s(arg), 16);
           } else {
@@ -264,7 +303,7 @@ export function maxPool2dF32(desc: usize, p0: i32, p1: i32, x: usize, out: usize
           v128.store(lanes, arg, 16);
           for (let q = 0; q < count; q++) {
             store<f32>(addr(op, r * g.ow + s + q), load<f32>(addr(lanes, q)));
-            storeIndex(indices, at + q, load<i32>(lanes + 16 + (<usize>q << 2)), wide);
+            if (indexed) storeIndex(indices, at + q, load<i32>(lanes + 16 + (<usize>q << 2)), wide);
           }
         }
       }

@@ -20,7 +20,7 @@ import {
   tensor,
   where,
 } from "@trek/tensor";
-import "@trek/autograd";
+import { noGrad } from "@trek/autograd";
 import { cpuRuntimeInfo } from "@trek/backend-cpu";
 import { expectClose, seeded } from "./helpers.js";
 import { getRuntime } from "../src/wasm/runtime.js";
@@ -317,6 +317,15 @@ export function defineKernelTests(): void {
         const [yr, dxr] = run(xr, false);
         same(y, yr, 0, 0, "max forward");
         same(dx, dxr, 1e-6, 1e-7, "max backward");
+        // Inference (nothing records, no indices asked for): the kernels write values only.
+        const p = pool2dParams(x, options, "pool");
+        const inference = maxPool2d(x, p.params, p.oh, p.ow, false);
+        expect(inference.indices).toBeNull();
+        same(inference.values, yr, 0, 0, "max forward, values only");
+        // A recorded op keeps its indices for backward; grad mode off drops them again.
+        const leaf = x.detach().requiresGrad_();
+        expect(maxPool2d(leaf, p.params, p.oh, p.ow, false).indices).not.toBeNull();
+        expect(noGrad(() => maxPool2d(leaf, p.params, p.oh, p.ow, false).indices)).toBeNull();
         if (!c.dilation) {
           const [ya, dxa] = run(x, true);
           const [yar, dxar] = run(xr, true);
@@ -331,6 +340,20 @@ export function defineKernelTests(): void {
       const { params, oh, ow } = pool2dParams(x, { kernelSize: 2 }, "maxPool2d");
       const y = maxPool2d(x, params, oh, ow).values;
       expect(Number.isNaN((y.dataSync() as Float32Array)[0]!)).toBe(true);
+      expect(Number.isNaN((maxPool2d(x, params, oh, ow, false).values.dataSync() as Float32Array)[0]!)).toBe(true);
+    });
+
+    it("values-only max pooling keeps the first of equal maxima (-0 before +0) and a NaN anywhere in the window", () => {
+      // 2×2 windows over rows of 16 columns: the vector loop, then a partial last vector.
+      const row0 = [-0, 0, 0, -0, NaN, 1, 2, NaN, 5, 5, -1, -2, 3, 3, 0, -0];
+      const row1 = [0, 0, -0, 0, 1, 1, 2, 7, 4, 6, -3, -1, 3, NaN, -0, -0];
+      const x = tensor([row0, row1]).reshape([1, 1, 2, 16]);
+      const xr = tensor([row0, row1], { device: "ref" }).reshape([1, 1, 2, 16]);
+      const { params, oh, ow } = pool2dParams(x, { kernelSize: 2 }, "maxPool2d");
+      const got = maxPool2d(x, params, oh, ow, false).values.dataSync() as Float32Array;
+      const want = maxPool2d(xr, params, oh, ow, false).values.dataSync() as Float32Array;
+      expect(Array.from(got).map((v) => Object.is(v, -0) ? "-0" : String(v))).toEqual(Array.from(want).map((v) => Object.is(v, -0) ? "-0" : String(v)));
+      expect(Object.is(got[0], -0) && Number.isNaN(got[2]!) && Number.isNaN(got[3]!) && Number.isNaN(got[6]!)).toBe(true);
     });
   });
 

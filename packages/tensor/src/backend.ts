@@ -145,8 +145,12 @@ export interface FastKernels {
   conv2dBackwardInput?(dy: View, weight: View, dx: View, params: Conv2dParams): void;
   /** Gradient of conv2d with respect to its weight: writes `dw` [O, C/groups, KH, KW] (overwrites). */
   conv2dBackwardWeight?(dy: View, x: View, dw: View, params: Conv2dParams): void;
-  /** Max pooling over [N, C, H, W]; `indices` receives the flat index h*W+w of each max within its plane. */
-  maxPool2d?(x: View, out: View, indices: View, params: Pool2dParams): void;
+  /**
+   * Max pooling over [N, C, H, W]; `indices` receives the flat index h*W+w of each max within its
+   * plane. `indices` is null when no gradient is needed and the caller did not ask for them
+   * (inference): write only `out` then.
+   */
+  maxPool2d?(x: View, out: View, indices: View | null, params: Pool2dParams): void;
   /** Scatters `dy` back through `indices` into `dx` (overwrites `dx`). */
   maxPool2dBackward?(dy: View, indices: View, dx: View, params: Pool2dParams): void;
   avgPool2d?(x: View, out: View, params: Pool2dParams): void;

@@ -218,13 +218,20 @@ function kernelVariants(name: KernelName, dtype: DType): DifferentialSpec[] {
         return spec(c.name, [t(convOutputShape(c)), t(c.x, c.layout ?? "contiguous")], fn, 8);
       });
     case "maxPool2d":
-      return MAX_POOLS.map((s) => {
+      return MAX_POOLS.flatMap((s) => {
         const [oh, ow] = poolOutputShape(s);
         const fn = ((x: Tensor) => {
           const { values, indices } = maxPool2d(x, s.params, oh, ow);
           return { values, indices };
         }) as Fn;
-        return spec(s.name, [t(s.x, s.layout ?? "contiguous")], fn);
+        // Inference: no gradient recorded and no indices asked for, so the kernel gets null indices.
+        const valuesOnly = ((x: Tensor) => {
+          const { values, indices } = maxPool2d(x, s.params, oh, ow, false);
+          if (indices !== null) throw new Error("maxPool2d without withIndices outside autograd returned indices");
+          return values;
+        }) as Fn;
+        const input = t(s.x, s.layout ?? "contiguous");
+        return [spec(s.name, [input], fn), spec(`${s.name}, values only`, [input], valuesOnly)];
       });
     case "maxPool2dBackward":
       return MAX_POOLS.map((s) => {

@@ -27,14 +27,15 @@ function denseIndices(rt: WasmRuntime, v: View): number {
   return rt.address(v);
 }
 
-export function maxPool2dFast(rt: WasmRuntime, x: View, out: View, indices: View, p: Pool2dParams): boolean {
+/** `indices` null: values only (the kernels take index address 0 as "none"). */
+export function maxPool2dFast(rt: WasmRuntime, x: View, out: View, indices: View | null, p: Pool2dParams): boolean {
   const px = denseF32(rt, x);
   const po = denseF32(rt, out);
-  const pi = denseIndices(rt, indices);
+  const pi = indices ? denseIndices(rt, indices) : 0;
   if (px < 0 || po < 0 || pi < 0) return false;
   describe(rt, x.shape, out.shape, p);
   const planes = x.shape[0]! * x.shape[1]!;
-  const wide = indices.dtype === "int64" ? 1 : 0;
+  const wide = indices?.dtype === "int64" ? 1 : 0;
   const threads = rt.threadsFor(planes * out.shape[2]! * out.shape[3]!, PARALLEL_OUTPUTS);
   const perThread = rt.exports.maxPoolScratchBytes(rt.descriptorAddress);
   if (threads > 1 && planes >= threads) {

@@ -17,7 +17,8 @@ function forEachPlane(x: View, out: View, plane: (xo: number, oo: number, index:
   });
 }
 
-export function maxPool2d(xIn: View, outIn: View, indices: View, p: Pool2dParams): void {
+/** `indices` null: values only (inference). */
+export function maxPool2d(xIn: View, outIn: View, indices: View | null, p: Pool2dParams): void {
   const x = isHalf(xIn) ? widen(xIn) : xIn;
   const out = isHalf(outIn) ? scratchFor(outIn) : outIn;
   const [, , h, w] = x.shape as [number, number, number, number];
@@ -28,15 +29,14 @@ export function maxPool2d(xIn: View, outIn: View, indices: View, p: Pool2dParams
   const [dh, dw] = p.dilation;
   const xa = x.buffer as NumArray;
   const oa = out.buffer as NumArray;
-  const ia = indices.buffer as { [i: number]: number | bigint };
-  const big = indices.dtype === "int64";
+  const ia = (indices?.buffer ?? null) as { [i: number]: number | bigint } | null;
+  const big = indices?.dtype === "int64";
   const [xsH, xsW] = [x.strides[2]!, x.strides[3]!];
   const [osH, osW] = [out.strides[2]!, out.strides[3]!];
-  const [isH, isW] = [indices.strides[2]!, indices.strides[3]!];
-  const planeIndexStrides = indices.strides.slice(0, 2);
+  const [isH, isW] = indices ? [indices.strides[2]!, indices.strides[3]!] : [0, 0];
   forEachPlane(x, out, (xo, oo, planeIndex) => {
-    const c = indices.shape[1]!;
-    const io = indices.offset + Math.floor(planeIndex / c) * planeIndexStrides[0]! + (planeIndex % c) * planeIndexStrides[1]!;
+    const c = x.shape[1]!;
+    const io = indices ? indices.offset + Math.floor(planeIndex / c) * indices.strides[0]! + (planeIndex % c) * indices.strides[1]! : 0;
     for (let r = 0; r < oh; r++) {
       for (let s = 0; s < ow; s++) {
         let best = -Infinity;
@@ -55,7 +55,7 @@ export function maxPool2d(xIn: View, outIn: View, indices: View, p: Pool2dParams
           }
         }
         oa[oo + r * osH + s * osW] = best;
-        ia[io + r * isH + s * isW] = big ? BigInt(bestIndex) : bestIndex;
+        if (ia) ia[io + r * isH + s * isW] = big ? BigInt(bestIndex) : bestIndex;
       }
     }
   });

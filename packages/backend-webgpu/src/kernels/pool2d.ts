@@ -34,21 +34,24 @@ function indexStore(indexDType: string): (at: string, value: string) => string {
     : (at, value) => `st_idx(${at}, ${value});`;
 }
 
-export function maxPool2d(runtime: GpuRuntime, xIn: View, valuesView: View, indicesView: View, params: Pool2dParams): void {
+/** `indicesView` null (no gradient needed): a variant of the kernel that stores the values only. */
+export function maxPool2d(runtime: GpuRuntime, xIn: View, valuesView: View, indicesView: View | null, params: Pool2dParams): void {
   const count = valuesView.shape.reduce((a, b) => a * b, 1);
   if (count === 0) return;
   const x = dense(runtime, xIn);
   const values = denseOutput(runtime, valuesView);
-  const indices = denseOutput(runtime, indicesView);
-  const store = indexStore(indicesView.dtype);
+  const indices = indicesView ? denseOutput(runtime, indicesView) : null;
+  const store = indicesView ? indexStore(indicesView.dtype) : () => "";
+  const offsets = [x.view.offset, values.view.offset];
+  if (indices) offsets.push(indices.view.offset);
   runtime.run({
-    key: "maxPool2d",
+    key: indices ? "maxPool2d" : "maxPool2dValues",
     operands: [
       { name: "x", view: x.view },
       { name: "out", view: values.view, write: true },
-      { name: "idx", view: indices.view, write: true },
+      ...(indices ? [{ name: "idx", view: indices.view, write: true }] : []),
     ],
-    params: Uint32Array.from(words(xIn.shape, valuesView.shape, params, [x.view.offset, values.view.offset, indices.view.offset])),
+    params: Uint32Array.from(words(xIn.shape, valuesView.shape, params, offsets)),
     groups: groupsFor(count, GROUP),
     snippets: ["i64_basic"],
     body: () => `
@@ -82,7 +85,7 @@ ${MAIN_SIGNATURE} {
 }`,
   });
   values.finish();
-  indices.finish();
+  indices?.finish();
   x.release();
 }
 

@@ -98,9 +98,10 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
     },
     op,
   );
-  const { values, indices } = maxPool2dOp(input, params, oh, ow);
-  // The indices stay alive inside the graph node (backward needs them); this handle is ours.
-  indices.dispose();
+  // Indices only when autograd records the op (they stay alive in its graph node; this handle
+  // is ours); inference skips them.
+  const { values, indices } = maxPool2dOp(input, params, oh, ow, false);
+  indices?.dispose();
   if (input !== x) input.dispose();
   return unbatch(values, unbatched);
 }

@@ -9,7 +9,7 @@ import { getDefaultDType, isFloatingPoint } from "../dtype.js";
 import { ShapeError, DTypeError } from "../errors.js";
 import { contiguousStrides, formatShape, normalizeDim, shapeNumel, shapesEqual } from "../shape.js";
 import { Tensor, emptyTensor, sameDevice, viewOf } from "../tensor.js";
-import { recordOp } from "../autograd-hooks.js";
+import { needsGrad, recordOp } from "../autograd-hooks.js";
 import { backendFailure, scalarTensor, decompose } from "./dispatch.js";
 import { cast, contiguousCopy } from "./convert.js";
 import * as E from "./elementwise.js";
@@ -391,27 +391,33 @@ export function pool2dParams(x: Tensor, options: Pool2dOptions, op: string): { p
   };
 }
 
-/** Max pooling: values and int32 plane indices (h·W + w) of each window's max. */
-export function maxPool2d(x: Tensor, params: Pool2dParams, oh: number, ow: number): { values: Tensor; indices: Tensor } {
+/**
+ * Max pooling: values and int32 plane indices (h·W + w) of each window's max. With
+ * `withIndices` false the indices are computed only when autograd records the op (its backward
+ * needs them); otherwise `indices` is null and the backend writes the values alone.
+ */
+export function maxPool2d(x: Tensor, params: Pool2dParams, oh: number, ow: number, withIndices?: true): { values: Tensor; indices: Tensor };
+export function maxPool2d(x: Tensor, params: Pool2dParams, oh: number, ow: number, withIndices: boolean): { values: Tensor; indices: Tensor | null };
+export function maxPool2d(x: Tensor, params: Pool2dParams, oh: number, ow: number, withIndices = true): { values: Tensor; indices: Tensor | null } {
   const backend = sameDevice("maxPool2d", x);
   const [n, c] = x.shape as [number, number];
+  const recorded = isFloatingPoint(x.dtype) && needsGrad(x);
+  const indexed = withIndices || recorded;
   let values: Tensor;
-  let indices: Tensor;
+  let indices: Tensor | null;
   const kernel = backend.kernels?.maxPool2d;
   if (kernel) {
     values = emptyTensor([n, c, oh, ow], x.dtype, x.device);
-    indices = emptyTensor([n, c, oh, ow], "int32", x.device);
+    indices = indexed ? emptyTensor([n, c, oh, ow], "int32", x.device) : null;
     try {
       kernel.call(backend.kernels, x, values, indices, params);
     } catch (err) {
       backendFailure("maxPool2d", backend, err, x, values);
     }
   } else {
-    ({ values, indices } = decompose(() => maxPool2dDecomposed(x, params, oh, ow)));
+    ({ values, indices } = decompose(() => maxPool2dDecomposed(x, params, oh, ow, indexed)));
   }
-  if (isFloatingPoint(x.dtype)) {
-    recordOp("maxPool2d", [x], [values, indices], { params, inputShape: x.shape });
-  }
+  if (recorded) recordOp("maxPool2d", [x], [values, indices!], { params, inputShape: x.shape });
   return { values, indices };
 }
 
@@ -439,12 +445,13 @@ function lowestValue(dtype: DType): number {
   return isFloatingPoint(dtype) ? -Infinity : dtype === "uint8" || dtype === "bool" ? 0 : -(2 ** 31);
 }
 
-function maxPool2dDecomposed(x: Tensor, p: Pool2dParams, oh: number, ow: number): { values: Tensor; indices: Tensor } {
+function maxPool2dDecomposed(x: Tensor, p: Pool2dParams, oh: number, ow: number, indexed: boolean): { values: Tensor; indices: Tensor | null } {
   const [n, c, , w] = x.shape as [number, number, number, number];
   const [kh, kw] = p.kernelSize;
   const { padded } = poolPadded(x, p, oh, ow, lowestValue(x.dtype));
   const flat = M.reshape(contiguousCopy(windowsOf(padded, p, oh, ow)), [n, c, oh, ow, kh * kw]);
   const values = R.amax(flat, -1, false);
+  if (!indexed) return { values, indices: null };
   const local = R.argReduce("argmax", flat, -1, false); // window-local position
   // Plane index of window cell (i, j) for output (r, s): (r·sh − ph + i·dh)·W + (s·sw − pw + j·dw).
   const rowOf = E.div(local, kw, "floor");

@@ -1,6 +1,6 @@
 /*
- * Optional native kernels of @trek/backend-cpu for Node on x86-64 with AVX2 and FMA: the GEMM
- * and the convolutions built on it. They work on the same buffers as the WebAssembly kernels
+ * Optional native kernels of @trek/backend-cpu for Node on x86-64 with AVX2 and FMA: the GEMM,
+ * the convolutions built on it, and inference's 2×2 max pooling. They work on the same buffers as the WebAssembly kernels
  * (the kernel module's shared linear memory, bound once with `bind`), take the same byte
  * addresses and element strides, and read the same convolution descriptor. Built at install (or
  * package build) time by scripts/build-native.mjs when a C compiler and Node's headers exist;
@@ -621,6 +621,85 @@ static void *conv_thread(void *arg) {
   return NULL;
 }
 
+/* ---- max pooling, 2×2 windows with stride 2, values only ------------------------------------ */
+
+/*
+ * Inference's common pooling: every window whole (floor mode, no padding), no indices. Eight
+ * outputs per step from two rows of sixteen inputs, deinterleaved into the window's four cells;
+ * the choice is the WebAssembly kernel's (a candidate replaces the best unless it is ≤ it, and a
+ * NaN best is never replaced), so results are bit for bit the same: the first maximum in window
+ * order, or the first NaN.
+ */
+
+static inline __m256 pool_pick8(__m256 best, __m256 c) {
+  __m256 take = _mm256_andnot_ps(_mm256_cmp_ps(c, best, _CMP_LE_OQ), _mm256_cmp_ps(best, best, _CMP_EQ_OQ));
+  return _mm256_blendv_ps(best, c, take);
+}
+
+static inline __m128 pool_pick4(__m128 best, __m128 c) {
+  __m128 take = _mm_andnot_ps(_mm_cmple_ps(c, best), _mm_cmpeq_ps(best, best));
+  return _mm_blendv_ps(best, c, take);
+}
+
+/* Even and odd elements of 16 floats, in order. */
+static inline void deinterleave8(const float *p, __m256 *even, __m256 *odd) {
+  __m256 lo = _mm256_loadu_ps(p), hi = _mm256_loadu_ps(p + 8);
+  *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, 0x88)), 0xD8));
+  *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(lo, hi, 0xDD)), 0xD8));
+}
+
+/* Outputs s..s+7 of one output row (inputs 2s..2s+15 of both rows). */
+static inline void pool_row8(const float *r0, const float *r1, float *o, int s) {
+  __m256 e0, o0, e1, o1;
+  deinterleave8(r0 + 2 * s, &e0, &o0);
+  deinterleave8(r1 + 2 * s, &e1, &o1);
+  _mm256_storeu_ps(o + s, pool_pick8(pool_pick8(pool_pick8(e0, o0), e1), o1));
+}
+
+static inline void pool_row4(const float *r0, const float *r1, float *o, int s) {
+  __m128 a0 = _mm_loadu_ps(r0 + 2 * s), a1 = _mm_loadu_ps(r0 + 2 * s + 4);
+  __m128 b0 = _mm_loadu_ps(r1 + 2 * s), b1 = _mm_loadu_ps(r1 + 2 * s + 4);
+  __m128 best = pool_pick4(_mm_shuffle_ps(a0, a1, 0x88), _mm_shuffle_ps(a0, a1, 0xDD));
+  best = pool_pick4(pool_pick4(best, _mm_shuffle_ps(b0, b1, 0x88)), _mm_shuffle_ps(b0, b1, 0xDD));
+  _mm_storeu_ps(o + s, best);
+}
+
+typedef struct {
+  int p0, p1, h, w, oh, ow;
+  const float *x;
+  float *out;
+} PoolJob;
+
+static void *pool_thread(void *arg) {
+  PoolJob *j = (PoolJob *)arg;
+  int h = j->h, w = j->w, oh = j->oh, ow = j->ow;
+  for (int p = j->p0; p < j->p1; p++) {
+    const float *xp = j->x + (long)p * h * w;
+    float *op = j->out + (long)p * oh * ow;
+    for (int r = 0; r < oh; r++) {
+      const float *r0 = xp + (long)2 * r * w, *r1 = r0 + w;
+      float *o = op + (long)r * ow;
+      /* A short last step overlaps the previous one: it rewrites the same values. */
+      if (ow >= 8) {
+        int s = 0;
+        for (; s + 8 <= ow; s += 8) pool_row8(r0, r1, o, s);
+        if (s < ow) pool_row8(r0, r1, o, ow - 8);
+      } else if (ow >= 4) {
+        pool_row4(r0, r1, o, 0);
+        if (ow > 4) pool_row4(r0, r1, o, ow - 4);
+      } else {
+        for (int s = 0; s < ow; s++) {
+          float best = r0[2 * s], cells[3] = {r0[2 * s + 1], r1[2 * s], r1[2 * s + 1]};
+          for (int q = 0; q < 3; q++)
+            if (!(cells[q] <= best) && best == best) best = cells[q];
+          o[s] = best;
+        }
+      }
+    }
+  }
+  return NULL;
+}
+
 /* ---- N-API glue -------------------------------------------------------------------------------- */
 
 static int32_t arg_i32(napi_env env, napi_value v) {
@@ -719,6 +798,34 @@ static napi_value conv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * maxPool2x2(x, out, planes, h, w, oh, ow, threads): values of 2×2/stride-2 max pooling over
+ * [planes, h, w] with every window whole (2·oh ≤ h, 2·ow ≤ w); planes shared among threads.
+ */
+static napi_value max_pool_2x2(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value v[8];
+  napi_get_cb_info(env, info, &argc, v, NULL, NULL);
+  if (!memory_base || argc < 8) return NULL;
+  int planes = arg_i32(env, v[2]), threads = arg_i32(env, v[7]);
+  if (threads < 1) threads = 1;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads > planes) threads = planes > 0 ? planes : 1;
+  PoolJob jobs[MAX_THREADS];
+  pthread_t ids[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  for (int t = 0; t < threads; t++)
+    jobs[t] = (PoolJob){(int)((long)planes * t / threads), (int)((long)planes * (t + 1) / threads), arg_i32(env, v[3]), arg_i32(env, v[4]),
+                        arg_i32(env, v[5]), arg_i32(env, v[6]), AT(arg_u32(env, v[0])), AT(arg_u32(env, v[1]))};
+  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, pool_thread, &jobs[t]) == 0;
+  pool_thread(&jobs[0]);
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else pool_thread(&jobs[t]); /* no thread available: run that share here */
+  }
+  return NULL;
+}
+
 /* supported(): whether this CPU runs the AVX2/FMA code. */
 static napi_value supported(napi_env env, napi_callback_info info) {
   (void)info;
@@ -733,6 +840,7 @@ NAPI_MODULE_INIT() {
       {"bind", NULL, bind, NULL, NULL, NULL, napi_default, NULL},
       {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv", NULL, conv, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool2x2", NULL, max_pool_2x2, NULL, NULL, NULL, napi_default, NULL},
       {"supported", NULL, supported, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(methods) / sizeof(methods[0]), methods);

@@ -301,6 +301,8 @@ export function defineKernelTests(): void {
       { x: [1, 3, 9, 11], kernelSize: 2, stride: 2, ceilMode: true }, // last window row and column are partial
       { x: [2, 4, 11, 11], kernelSize: 2, stride: 2 }, // rows whose last vector step reads past the row
       { x: [1, 2, 12, 12], kernelSize: 3, stride: 1, dilation: 2 },
+      { x: [1, 2, 6, 7], kernelSize: 2, stride: 2 }, // rows of fewer than 4 outputs
+      { x: [3, 5, 8, 34], kernelSize: 2, stride: 2 }, // 17 outputs a row: two steps of 8 and an overlapping one
     ];
     for (const c of cases) {
       it(`max and avg pooling ${JSON.stringify(c)}`, () => {

@@ -2,7 +2,7 @@
 // (their results are checked against the TypeScript kernels in wasm-kernels.test.ts).
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { conv2d, conv2dParams, registerBackend, tensor, type Tensor } from "@trek/tensor";
+import { conv2d, conv2dParams, maxPool2d, pool2dParams, registerBackend, tensor, type Tensor } from "@trek/tensor";
 import "@trek/autograd";
 import { CpuBackend, cpuRuntimeInfo, getNumThreads, setNumThreads } from "@trek/backend-cpu";
 import { seeded, expectClose } from "./helpers.js";
@@ -59,6 +59,25 @@ describe.skipIf(!built)("native kernels", () => {
       const threaded = Array.from(run("cpu", 3));
       expectClose(threaded, Array.from(run("cpu", 1)), 1e-6, 1e-6, "threaded vs single");
       expectClose(threaded, Array.from(run("ref", 1)), 1e-4, 1e-3, "vs TypeScript");
+    } finally {
+      setNumThreads(initial);
+    }
+  });
+
+  it("share inference's max pooling among threads by planes, with the TypeScript result", () => {
+    const initial = getNumThreads();
+    try {
+      // 16·64·32·32 = 2^20 outputs: the size at which native pooling starts threads.
+      const run = (device: string, threads: number): Float32Array => {
+        setNumThreads(threads);
+        const x = tensor(seeded(16 * 64 * 64 * 64, 14), { shape: [16, 64, 64, 64], device });
+        const { params, oh, ow } = pool2dParams(x, { kernelSize: 2 }, "maxPool2d");
+        return maxPool2d(x, params, oh, ow, false).values.dataSync() as Float32Array;
+      };
+      const threaded = run("cpu", 3);
+      const reference = run("ref", 1);
+      expect(threaded.length).toBe(reference.length);
+      expect(threaded.every((v, i) => v === reference[i])).toBe(true);
     } finally {
       setNumThreads(initial);
     }

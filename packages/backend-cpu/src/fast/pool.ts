@@ -27,14 +27,34 @@ function denseIndices(rt: WasmRuntime, v: View): number {
   return rt.address(v);
 }
 
+/** Native pooling starts threads per call: only above this many outputs. */
+const NATIVE_PARALLEL_OUTPUTS = 1 << 20;
+
+/** 2×2 windows with stride 2, no padding, every window whole (floor mode). */
+function wholePairs(x: View, out: View, p: Pool2dParams): boolean {
+  const [kh, kw] = p.kernelSize;
+  const [sh, sw] = p.stride;
+  return (
+    kh === 2 && kw === 2 && sh === 2 && sw === 2 && p.padding[0] === 0 && p.padding[1] === 0 &&
+    p.dilation[0] === 1 && p.dilation[1] === 1 && 2 * out.shape[2]! <= x.shape[2]! && 2 * out.shape[3]! <= x.shape[3]!
+  );
+}
+
 /** `indices` null: values only (the kernels take index address 0 as "none"). */
 export function maxPool2dFast(rt: WasmRuntime, x: View, out: View, indices: View | null, p: Pool2dParams): boolean {
   const px = denseF32(rt, x);
   const po = denseF32(rt, out);
   const pi = indices ? denseIndices(rt, indices) : 0;
   if (px < 0 || po < 0 || pi < 0) return false;
-  describe(rt, x.shape, out.shape, p);
   const planes = x.shape[0]! * x.shape[1]!;
+  const native = indices ? null : rt.nativeKernels();
+  if (native && wholePairs(x, out, p)) {
+    const [oh, ow] = [out.shape[2]!, out.shape[3]!];
+    const threads = rt.nativeThreadsFor(planes * oh * ow, NATIVE_PARALLEL_OUTPUTS);
+    native.maxPool2x2(px, po, planes, x.shape[2]!, x.shape[3]!, oh, ow, threads);
+    return true;
+  }
+  describe(rt, x.shape, out.shape, p);
   const wide = indices?.dtype === "int64" ? 1 : 0;
   const threads = rt.threadsFor(planes * out.shape[2]! * out.shape[3]!, PARALLEL_OUTPUTS);
   const perThread = rt.exports.maxPoolScratchBytes(rt.descriptorAddress);

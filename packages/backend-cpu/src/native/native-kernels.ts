@@ -1,6 +1,6 @@
 /**
- * The optional native kernels (native/kernels.c): an AVX2/FMA GEMM and the convolutions on it,
- * for Node on x86-64. They run on the kernel module's shared memory, so buffers stay where they
+ * The optional native kernels (native/kernels.c): an AVX2/FMA GEMM, the convolutions on it and
+ * inference's 2×2 max pooling, for Node on x86-64. They run on the kernel module's shared memory, so buffers stay where they
  * are; the WebAssembly kernels remain the path everywhere else (browsers, other CPUs, machines
  * where the addon was not built). `TREK_CPU_NATIVE=0` turns them off.
  */
@@ -16,6 +16,8 @@ export interface NativeKernels {
   ): void;
   /** kind 0 forward, 1 input gradient, 2 weight gradient; see native/kernels.c. */
   conv(kind: number, desc: number, in0: number, in1: number, bias: number, out: number, accumulate: number, threads: number, partials: number): void;
+  /** Values of 2×2/stride-2 max pooling over [planes, h, w], every window whole (no indices). */
+  maxPool2x2(x: number, out: number, planes: number, h: number, w: number, oh: number, ow: number, threads: number): void;
   supported(): boolean;
 }
 

@@ -31,11 +31,36 @@ static uint8_t *memory_base = NULL;
 static __thread float *pack_a = NULL;
 static __thread float *pack_b = NULL;
 
+/*
+ * Per-thread buffers kept from call to call and grown on demand (packed weights, padded images,
+ * im2col columns…): allocating them per call cost page faults on every call once they pass
+ * malloc's mmap threshold. The calling (JavaScript) thread keeps the largest it has needed.
+ */
+enum { KEPT_WEIGHTS, KEPT_TABLES, KEPT_IMAGE, KEPT_BLOCK, KEPT_COLS, KEPT_SLOTS };
+static __thread void *kept[KEPT_SLOTS];
+static __thread size_t kept_bytes[KEPT_SLOTS];
+
+/* A 64-byte aligned buffer of at least `bytes` in this thread's slot (contents unspecified); NULL when out of memory. */
+static void *kept_buffer(int slot, size_t bytes) {
+  if (kept_bytes[slot] < bytes || !kept[slot]) {
+    free(kept[slot]);
+    size_t rounded = (bytes + 63) / 64 * 64;
+    kept[slot] = aligned_alloc(64, rounded ? rounded : 64);
+    kept_bytes[slot] = kept[slot] ? rounded : 0;
+  }
+  return kept[slot];
+}
+
 /* Threads are started per call: each frees its buffers before it ends. */
 static void free_thread_buffers(void) {
   free(pack_a);
   free(pack_b);
   pack_a = pack_b = NULL;
+  for (int slot = 0; slot < KEPT_SLOTS; slot++) {
+    free(kept[slot]);
+    kept[slot] = NULL;
+    kept_bytes[slot] = 0;
+  }
 }
 
 static int ensure_buffers(void) {
@@ -346,16 +371,14 @@ static int direct_applies(const Conv *g) {
   return !pointwise(g);
 }
 
-/* Packs Wᵀ of one group ([og][K] row-major) into K blocks of `step`, slivers of 16 channels. */
+/*
+ * Packs Wᵀ of one group ([og][K] row-major) into K blocks of `step`, slivers of 16 channels
+ * ([kc][16], zeros past og): the GEMM's packing of a transposed right operand.
+ */
 static void pack_weights_t(const float *w, int og, int ogp, int K, int step, float *dst) {
   for (int pc = 0; pc < K; pc += step) {
     int kc = K - pc < step ? K - pc : step;
-    float *block = dst + (long)ogp * pc;
-    for (int jr = 0; jr < ogp; jr += NR) {
-      float *d = block + (long)jr * kc;
-      for (int k = 0; k < kc; k++, d += NR)
-        for (int c = 0; c < NR; c++) d[c] = jr + c < og ? w[(long)(jr + c) * K + pc + k] : 0.0f;
-    }
+    pack_b_block(w + pc, 1, K, kc, og, dst + (long)ogp * pc);
   }
 }
 
@@ -370,11 +393,11 @@ static int direct_prepare(const Conv *g, const float *w, Direct *d) {
   d->hp = g->h + 2 * g->ph;
   d->wp = g->w + 2 * g->pw;
   int rows = (d->L + MR - 1) / MR * MR;
-  d->pixels = malloc(sizeof(int32_t) * rows);
-  d->taps = malloc(sizeof(int32_t) * d->K);
+  d->pixels = kept_buffer(KEPT_TABLES, sizeof(int32_t) * ((size_t)rows + d->K));
+  d->taps = d->pixels ? d->pixels + rows : NULL;
   d->per_group = (long)d->ogp * d->K;
-  d->weights = aligned_alloc(64, (sizeof(float) * (size_t)d->per_group * g->groups + 63) / 64 * 64);
-  if (!d->pixels || !d->taps || !d->weights) return 0;
+  d->weights = kept_buffer(KEPT_WEIGHTS, sizeof(float) * (size_t)d->per_group * g->groups);
+  if (!d->pixels || !d->weights) return 0;
   for (int p = 0; p < rows; p++) {
     int q = p < d->L ? p : 0; /* a short last row group repeats pixel 0; those rows are not stored */
     d->pixels[p] = (q / g->ow) * g->sh * d->wp + (q % g->ow) * g->sw;
@@ -386,12 +409,6 @@ static int direct_prepare(const Conv *g, const float *w, Direct *d) {
   for (int group = 0; group < g->groups; group++)
     pack_weights_t(w + (long)group * d->og * d->K, d->og, d->ogp, d->K, d->step, d->weights + d->per_group * group);
   return 1;
-}
-
-static void direct_release(Direct *d) {
-  free(d->pixels);
-  free(d->taps);
-  free(d->weights);
 }
 
 /*
@@ -491,9 +508,9 @@ typedef struct {
 
 static void *direct_thread(void *arg) {
   DirectJob *j = (DirectJob *)arg;
-  float *block = aligned_alloc(64, sizeof(float) * PIXEL_BLOCK * j->d->ogp);
+  float *block = kept_buffer(KEPT_BLOCK, sizeof(float) * PIXEL_BLOCK * j->d->ogp);
   if (block) direct_pixels(j->d, j->x, j->weights, j->bias, j->out, j->p0, j->p1, block);
-  free(block);
+  if (j->spawned) free_thread_buffers();
   return NULL;
 }
 
@@ -503,9 +520,9 @@ static void *direct_thread(void *arg) {
  */
 static void direct_forward(const Conv *g, const Direct *d, int n0, int n1, const float *x, const float *bias, float *out, int threads) {
   long plane = (long)g->h * g->w;
-  float *padded = d->padded ? aligned_alloc(64, (sizeof(float) * (size_t)d->cg * d->hp * d->wp + 63) / 64 * 64) : NULL;
-  float *block = aligned_alloc(64, sizeof(float) * PIXEL_BLOCK * d->ogp);
-  if ((d->padded && !padded) || !block) goto done;
+  float *padded = d->padded ? kept_buffer(KEPT_IMAGE, sizeof(float) * (size_t)d->cg * d->hp * d->wp) : NULL;
+  float *block = kept_buffer(KEPT_BLOCK, sizeof(float) * PIXEL_BLOCK * d->ogp);
+  if ((d->padded && !padded) || !block) return;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   int units = (d->L + PIXEL_BLOCK - 1) / PIXEL_BLOCK;
   if (threads > units) threads = units;
@@ -533,13 +550,13 @@ static void direct_forward(const Conv *g, const Direct *d, int n0, int n1, const
       direct_pixels(d, xg, wg, bg, outg, jobs[0].p0, jobs[0].p1, block);
       for (int t = 1; t < threads; t++) {
         if (started[t]) pthread_join(ids[t], NULL);
-        else direct_thread(&jobs[t]); /* no thread available: run that share here */
+        else {
+          jobs[t].spawned = 0;
+          direct_thread(&jobs[t]); /* no thread available: run that share here */
+        }
       }
     }
   }
-done:
-  free(padded);
-  free(block);
 }
 
 typedef struct {
@@ -568,13 +585,13 @@ static void *conv_thread(void *arg) {
   int cg = g->c / g->groups, og = g->o / g->groups, L = g->oh * g->ow, ckk = cg * g->kh * g->kw;
   long plane = (long)g->h * g->w;
   int pw = pointwise(g);
-  float *cols = pw ? NULL : aligned_alloc(64, (sizeof(float) * (size_t)ckk * L + 127) / 64 * 64);
+  float *cols = pw ? NULL : kept_buffer(KEPT_COLS, sizeof(float) * (size_t)ckk * L + 64);
   float *packed = NULL;
   long per_group = 0;
   if (job->kind != CONV_BACKWARD_WEIGHT && job->n1 > job->n0) {
     int rows = job->kind == CONV_FORWARD ? og : ckk, depth = job->kind == CONV_FORWARD ? ckk : og;
     per_group = packed_a_floats(rows, depth);
-    packed = aligned_alloc(64, (sizeof(float) * (size_t)per_group * g->groups + 127) / 64 * 64);
+    packed = kept_buffer(KEPT_WEIGHTS, sizeof(float) * (size_t)per_group * g->groups + 64);
     for (int group = 0; group < g->groups; group++) {
       const float *w = job->in1 + (long)group * og * ckk;
       if (job->kind == CONV_FORWARD) pack_a_all(og, ckk, w, ckk, 1, packed + per_group * group);
@@ -615,8 +632,6 @@ static void *conv_thread(void *arg) {
     }
   }
   if (job->kind == CONV_BACKWARD_WEIGHT && job->n1 <= job->n0 && !job->accumulate) memset(job->out, 0, sizeof(float) * g->o * ckk);
-  free(cols);
-  free(packed);
   if (job->spawned) free_thread_buffers();
   return NULL;
 }
@@ -766,10 +781,7 @@ static napi_value conv(napi_env env, napi_callback_info info) {
   long weights = (long)g->o * (g->c / g->groups) * g->kh * g->kw;
   Direct direct;
   int use_direct = kind == CONV_FORWARD && direct_applies(g) && g->n > 0;
-  if (use_direct && !direct_prepare(g, AT(arg_u32(env, v[3])), &direct)) {
-    direct_release(&direct);
-    use_direct = 0;
-  }
+  if (use_direct && !direct_prepare(g, AT(arg_u32(env, v[3])), &direct)) use_direct = 0;
   ConvJob jobs[MAX_THREADS];
   pthread_t ids[MAX_THREADS];
   for (int t = 0; t < threads; t++) {
@@ -789,7 +801,6 @@ static napi_value conv(napi_env env, napi_callback_info info) {
     if (started[t]) pthread_join(ids[t], NULL);
     else { jobs[t].spawned = 0; conv_thread(&jobs[t]); } /* no thread available: run that share here */
   }
-  if (use_direct) direct_release(&direct);
   if (kind == CONV_BACKWARD_WEIGHT)
     for (int t = 1; t < threads; t++) {
       float *out = jobs[0].out, *part = jobs[t].out;

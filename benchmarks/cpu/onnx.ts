@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { timeCalls } from "../lib/bench.js";
-import { WORKLOADS, type Row } from "./workloads.js";
+import { W4_CNN_TIMING, WORKLOADS, type Row } from "./workloads.js";
 
 type Ort = typeof import("onnxruntime-node");
 
@@ -50,7 +50,7 @@ export async function ortWorkloads(modelDir: string, threads: number): Promise<R
   rows.push({ ...WORKLOADS.sum, samples: sumTimes.map((ms) => (4 * n) / ms / 1e6) });
   const cnn = await session(ort, modelDir, "cnn.onnx", threads);
   const images = new ort.Tensor("float32", random(64 * 28 * 28), [64, 1, 28, 28]);
-  const cnnTimes = await timeCalls(async () => void (await cnn.run({ x: images })), { minRuns: 10 });
+  const cnnTimes = await timeCalls(async () => void (await cnn.run({ x: images })), W4_CNN_TIMING);
   rows.push({ ...WORKLOADS.w4cnn, samples: cnnTimes.map((ms) => 64000 / ms) });
   const resnet = await session(ort, modelDir, "resnet18.onnx", threads);
   const image = new ort.Tensor("float32", random(3 * 224 * 224), [1, 3, 224, 224]);

@@ -5,7 +5,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { timeCalls } from "../lib/bench.js";
-import { WORKLOADS, type Row } from "./workloads.js";
+import { W4_CNN_TIMING, WORKLOADS, type Row } from "./workloads.js";
 
 type Tf = typeof TF;
 export type TfBackend = "cpu" | "wasm";
@@ -146,7 +146,7 @@ export async function tfW4(tf: Tf, slow: boolean): Promise<Row[]> {
     ...(await attempt(WORKLOADS.w4cnn, async () => {
       const model = tfCnn(tf);
       const x = tf.randomNormal([64, 28, 28, 1]);
-      const s = await timeCalls(() => (model.predict(x) as TF.Tensor).dispose(), slow ? { warmup: 1, minRuns: 2, budgetMs: 3000 } : { minRuns: 10 });
+      const s = await timeCalls(() => (model.predict(x) as TF.Tensor).dispose(), slow ? { warmup: 1, minRuns: 2, budgetMs: 3000 } : W4_CNN_TIMING);
       return [{ ...WORKLOADS.w4cnn, samples: s.map((ms) => 64000 / ms) }];
     })),
   );

@@ -6,7 +6,7 @@ import { CrossEntropyLoss, type Module } from "@trek/nn";
 import { Adam, RMSprop, SGD, type Optimizer } from "@trek/optim";
 import { median, timeCalls, type BenchRow } from "../lib/bench.js";
 import { LstmLanguageModel, ResNet18, cnn, mlp } from "./models.js";
-import { WORKLOADS, type Row } from "./workloads.js";
+import { W4_CNN_TIMING, WORKLOADS, type Row } from "./workloads.js";
 
 export function setupTrek(threads: number): void {
   if (!hasBackend("cpu")) registerBackend("cpu", () => new CpuBackend());
@@ -70,7 +70,7 @@ export async function trekW4(): Promise<Row[]> {
   await noGrad(async () => {
     const model = cnn().eval();
     const x = randn([64, 1, 28, 28]);
-    const s = await timeCalls(() => scope(() => void model.call(x)), { minRuns: 10 });
+    const s = await timeCalls(() => scope(() => void model.call(x)), W4_CNN_TIMING);
     rows.push({ ...WORKLOADS.w4cnn, samples: s.map((ms) => 64000 / ms) });
     const resnet = new ResNet18().eval();
     const image = randn([1, 3, 224, 224]);

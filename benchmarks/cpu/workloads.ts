@@ -10,6 +10,13 @@ export interface Row {
 
 type Spec = Omit<Row, "samples">;
 
+/**
+ * Timing of the W4 CNN forward in every framework: a call takes a few milliseconds, so the
+ * default 50 calls spanned a fraction of a second and one burst of load on a shared machine moved
+ * the median; up to 400 calls (about 3 s) average such bursts out. torch_bench.py uses the same.
+ */
+export const W4_CNN_TIMING = { minRuns: 10, maxRuns: 400, budgetMs: 3000 } as const;
+
 const W1 = "W1 matmul & elementwise";
 const W2 = "W2 MLP training";
 const W3 = "W3 CNN training";

@@ -15,6 +15,7 @@
 #include <node_api.h>
 #include <immintrin.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ static __thread float *pack_b = NULL;
  * im2col columns…): allocating them per call cost page faults on every call once they pass
  * malloc's mmap threshold. The calling (JavaScript) thread keeps the largest it has needed.
  */
-enum { KEPT_WEIGHTS, KEPT_TABLES, KEPT_IMAGE, KEPT_BLOCK, KEPT_COLS, KEPT_SLOTS };
+enum { KEPT_WEIGHTS, KEPT_TABLES, KEPT_IMAGE, KEPT_BLOCK, KEPT_COLS, KEPT_PRODUCTS, KEPT_OUTPUTS, KEPT_SLOTS };
 static __thread void *kept[KEPT_SLOTS];
 static __thread size_t kept_bytes[KEPT_SLOTS];
 
@@ -62,6 +63,28 @@ static void free_thread_buffers(void) {
     kept_bytes[slot] = 0;
   }
 }
+
+/*
+ * Runs `work` on `count` job records of `size` bytes each: the first on this thread, the others
+ * on threads started here, then joined. A share whose thread could not start runs here
+ * afterwards, with its `spawned` flag (an int at byte `spawned_at`; −1: none) cleared so that this
+ * thread keeps its buffers.
+ */
+static void run_shares(void *(*work)(void *), void *jobs, size_t size, long spawned_at, int count) {
+  pthread_t ids[MAX_THREADS];
+  int started[MAX_THREADS] = {0};
+  char *job = jobs;
+  for (int t = 1; t < count; t++) started[t] = pthread_create(&ids[t], NULL, work, job + t * size) == 0;
+  work(job);
+  for (int t = 1; t < count; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else {
+      if (spawned_at >= 0) *(int *)(job + t * size + spawned_at) = 0;
+      work(job + t * size);
+    }
+  }
+}
+#define RUN_SHARES(work, jobs, Job, count) run_shares(work, jobs, sizeof(Job), offsetof(Job, spawned), count)
 
 static int ensure_buffers(void) {
   if (!pack_a) pack_a = aligned_alloc(64, sizeof(float) * MC * KC);
@@ -252,7 +275,6 @@ static void sgemm_threads(int M, int N, int K, const float *a, long ars, long ac
     return;
   }
   GemmJob jobs[MAX_THREADS];
-  pthread_t ids[MAX_THREADS];
   int by_columns = N >= M, align = by_columns ? NR : MR, total = by_columns ? N : M;
   int units = (total + align - 1) / align;
   for (int t = 0; t < threads; t++) {
@@ -262,13 +284,7 @@ static void sgemm_threads(int M, int N, int K, const float *a, long ars, long ac
     if (by_columns) { j.n0 = start; j.n1 = end; } else { j.m0 = start; j.m1 = end; }
     jobs[t] = j;
   }
-  int started[MAX_THREADS] = {0};
-  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, gemm_thread, &jobs[t]) == 0;
-  gemm_thread(&jobs[0]);
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(ids[t], NULL);
-    else { jobs[t].spawned = 0; gemm_thread(&jobs[t]); } /* no thread available: run that share here */
-  }
+  RUN_SHARES(gemm_thread, jobs, GemmJob, threads);
 }
 
 /* ---- convolution (same descriptor layout as asm/conv.ts) ------------------------------------ */
@@ -474,18 +490,23 @@ static void direct_store(const float *block, int ldb, int mc, int og, const floa
  * Output pixels [p0, p1) of one sample and group: x is the group's (padded) image, out its
  * [og][L] output. `block` holds PIXEL_BLOCK × ogp floats.
  */
+/*
+ * C[mc rows (rounded up to 6)][ogp] (row stride ogp) = (or +=) Σ_k x[row_r + tap_k]·B[k] over one
+ * K block of kc, B packed in 16-wide slivers [kc][16] (the direct path's and Winograd's products).
+ */
+static void direct_tiles(int ogp, const float *x, const int32_t *row, const int32_t *tap, const float *b, int kc, int mc, float *c,
+                         int add) {
+  for (int jr = 0; jr < ogp; jr += NR)
+    for (int ir = 0; ir < mc; ir += MR) direct_micro_6x16(kc, x, row + ir, tap, b + (long)jr * kc, c + (long)ir * ogp + jr, ogp, add);
+}
+
 static void direct_pixels(const Direct *d, const float *x, const float *weights, const float *bias, float *out, int p0, int p1,
                           float *block) {
   for (int ic = p0; ic < p1; ic += PIXEL_BLOCK) {
     int mc = p1 - ic < PIXEL_BLOCK ? p1 - ic : PIXEL_BLOCK;
     for (int pc = 0; pc < d->K; pc += d->step) {
       int kc = d->K - pc < d->step ? d->K - pc : d->step;
-      const float *wblock = weights + (long)d->ogp * pc;
-      for (int jr = 0; jr < d->ogp; jr += NR) {
-        const float *b = wblock + (long)jr * kc;
-        for (int ir = 0; ir < mc; ir += MR)
-          direct_micro_6x16(kc, x, d->pixels + ic + ir, d->taps + pc, b, block + (long)ir * d->ogp + jr, d->ogp, pc > 0);
-      }
+      direct_tiles(d->ogp, x, d->pixels + ic, d->taps + pc, weights + (long)d->ogp * pc, kc, mc, block, pc > 0);
     }
     direct_store(block, d->ogp, mc, d->og, bias, out + ic, d->L);
   }
@@ -540,19 +561,180 @@ static void direct_forward(const Conv *g, const Direct *d, int n0, int n1, const
         continue;
       }
       DirectJob jobs[MAX_THREADS];
-      pthread_t ids[MAX_THREADS];
-      int started[MAX_THREADS] = {0};
       for (int t = 0; t < threads; t++) {
         int start = (int)((long)units * t / threads) * PIXEL_BLOCK, end = (int)((long)units * (t + 1) / threads) * PIXEL_BLOCK;
         jobs[t] = (DirectJob){d, xg, wg, bg, outg, start, end < d->L ? end : d->L, t > 0};
       }
-      for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, direct_thread, &jobs[t]) == 0;
-      direct_pixels(d, xg, wg, bg, outg, jobs[0].p0, jobs[0].p1, block);
-      for (int t = 1; t < threads; t++) {
-        if (started[t]) pthread_join(ids[t], NULL);
-        else {
-          jobs[t].spawned = 0;
-          direct_thread(&jobs[t]); /* no thread available: run that share here */
+      RUN_SHARES(direct_thread, jobs, DirectJob, threads);
+    }
+  }
+}
+
+/* ---- Winograd F(2×2, 3×3) forward ----------------------------------------------------------- */
+
+/*
+ * 3×3 stride-1 convolutions with enough tiles to amortize the transformed weights: each 2×2
+ * block of outputs (a tile) comes from a 4×4 block of inputs as Y = Aᵀ[(G·g·Gᵀ) ⊙ (Bᵀ·d·B)]A,
+ * 16 multiplies per channel pair instead of 36. Per tile position ξ of the 4×4 transform that is
+ * one product M_ξ = V_ξ·U_ξ (tiles × channels in, × channels out), run on the direct path's
+ * 6×16 micro-kernel (V_ξ rows read in place, U_ξ packed once per call). Inputs are transformed
+ * eight channels at a time from a channel-last copy of the padded image, chunks of tiles at a
+ * time so that V and M stay in L2; outputs are transformed into a pixel-major block that is
+ * transposed into NCHW with the bias added.
+ */
+
+#define WINO_TILES 96 /* tiles per chunk (16 rows of 6) */
+
+typedef struct {
+  int cp, og, ogp, K, step, th, tw, T, hq, wq;
+  int32_t *rows;  /* per tile of a chunk: its row offset t·cp in V_ξ, rounded up to 6 */
+  int32_t *taps;  /* 0 … K−1 */
+  float *u;       /* per group, per ξ: U_ξ packed as the direct path's Wᵀ ([kc][16] slivers) */
+  long per_xi;    /* floats of one packed U_ξ */
+} Wino;
+
+/* Whether the Winograd path runs: 3×3, stride 1, no dilation, channel counts of whole vectors, and
+ * enough tiles (over the batch) per output channel to pay for transforming the weights. */
+static int wino_applies(const Conv *g) {
+  int cg = g->c / g->groups, og = g->o / g->groups;
+  long tiles = (long)g->n * ((g->oh + 1) / 2) * ((g->ow + 1) / 2);
+  return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && cg % 8 == 0 && og % 8 == 0 &&
+         cg >= 16 && tiles >= og;
+}
+
+/* U = G·g·Gᵀ for one 3×3 kernel g (row-major), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]. */
+static void wino_weight(const float *g, float *u /* [16] */) {
+  float t[4][3];
+  for (int j = 0; j < 3; j++) {
+    t[0][j] = g[j];
+    t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+    t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+    t[3][j] = g[6 + j];
+  }
+  for (int i = 0; i < 4; i++) {
+    u[4 * i] = t[i][0];
+    u[4 * i + 1] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+    u[4 * i + 2] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+    u[4 * i + 3] = t[i][2];
+  }
+}
+
+static int wino_prepare(const Conv *g, const float *w, Wino *z) {
+  int cg = g->c / g->groups;
+  z->cp = cg;
+  z->og = g->o / g->groups;
+  z->ogp = (z->og + NR - 1) / NR * NR;
+  z->K = cg;
+  z->step = k_block(cg);
+  z->th = (g->oh + 1) / 2;
+  z->tw = (g->ow + 1) / 2;
+  z->T = z->th * z->tw;
+  z->hq = 2 * z->th + 2;
+  z->wq = 2 * z->tw + 2;
+  z->per_xi = (long)z->ogp * z->K;
+  z->rows = kept_buffer(KEPT_TABLES, sizeof(int32_t) * ((size_t)WINO_TILES + z->K));
+  z->taps = z->rows ? z->rows + WINO_TILES : NULL;
+  z->u = kept_buffer(KEPT_WEIGHTS, sizeof(float) * (size_t)z->per_xi * 16 * g->groups);
+  /* Transformed weights as [ξ][o][c] before packing: the im2col scratch slot is free here. */
+  float *plain = kept_buffer(KEPT_COLS, sizeof(float) * 16 * (size_t)z->og * cg);
+  if (!z->rows || !z->u || !plain) return 0;
+  for (int t = 0; t < WINO_TILES; t++) z->rows[t] = t * z->cp;
+  for (int k = 0; k < z->K; k++) z->taps[k] = k;
+  for (int group = 0; group < g->groups; group++) {
+    for (int o = 0; o < z->og; o++)
+      for (int c = 0; c < cg; c++) {
+        float u[16];
+        wino_weight(w + (((long)group * z->og + o) * cg + c) * 9, u);
+        for (int xi = 0; xi < 16; xi++) plain[((long)xi * z->og + o) * cg + c] = u[xi];
+      }
+    for (int xi = 0; xi < 16; xi++)
+      pack_weights_t(plain + (long)xi * z->og * cg, z->og, z->ogp, z->K, z->step, z->u + ((long)group * 16 + xi) * z->per_xi);
+  }
+  return 1;
+}
+
+/* Channel-last copy of one group's zero-padded input (with one more zero row and column when
+ * the output size is odd): image[r][s][c]. */
+static void wino_image(const Conv *g, const Wino *z, const float *x, float *image) {
+  int cp = z->cp, wq = z->wq;
+  memset(image, 0, sizeof(float) * (size_t)z->hq * wq * cp);
+  long plane = (long)g->h * g->w;
+  for (int r = 0; r < g->h; r++) {
+    float *dst = image + ((long)(r + g->ph) * wq + g->pw) * cp;
+    for (int c = 0; c < cp; c += 8) {
+      const float *src = x + (long)c * plane + (long)r * g->w;
+      if (g->w < 8) {
+        for (int q = 0; q < g->w; q++)
+          for (int i = 0; i < 8; i++) dst[(long)q * cp + c + i] = src[i * plane + q];
+        continue;
+      }
+      /* 8 × 8 transposes; a short last step overlaps the previous one (rewriting the same values). */
+      for (int q = 0; q < g->w; q += 8) {
+        if (q + 8 > g->w) q = g->w - 8;
+        __m256 v[8];
+        for (int i = 0; i < 8; i++) v[i] = _mm256_loadu_ps(src + i * plane + q);
+        transpose8(v);
+        for (int i = 0; i < 8; i++) _mm256_storeu_ps(dst + (long)(q + i) * cp + c, v[i]);
+      }
+    }
+  }
+}
+
+/*
+ * Tiles [t0, t1) of one group of one sample (t0 a multiple of WINO_TILES): transformed inputs,
+ * the 16 products and transformed outputs into y[pixel][channel]. v and m are this thread's.
+ */
+static void wino_tiles(const Conv *g, const Wino *z, const float *image, const float *u, int t0, int t1, float *v, float *m, float *y) {
+  int cp = z->cp, wq = z->wq;
+  long v_xi = (long)WINO_TILES * cp, m_xi = (long)WINO_TILES * z->ogp;
+  for (; t0 < t1; t0 += WINO_TILES) {
+    int tc = t1 - t0 < WINO_TILES ? t1 - t0 : WINO_TILES;
+    /* V_ξ[t][c] = (Bᵀ·d·B)[ξ], Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. */
+    for (int t = 0; t < tc; t++) {
+      int ty = (t0 + t) / z->tw, tx = (t0 + t) % z->tw;
+      const float *d0 = image + ((long)2 * ty * wq + 2 * tx) * cp;
+      for (int c = 0; c < cp; c += 8) {
+        __m256 d[4][4], e[4][4];
+        for (int i = 0; i < 4; i++)
+          for (int j = 0; j < 4; j++) d[i][j] = _mm256_loadu_ps(d0 + ((long)i * wq + j) * cp + c);
+        for (int j = 0; j < 4; j++) {
+          e[0][j] = _mm256_sub_ps(d[0][j], d[2][j]);
+          e[1][j] = _mm256_add_ps(d[1][j], d[2][j]);
+          e[2][j] = _mm256_sub_ps(d[2][j], d[1][j]);
+          e[3][j] = _mm256_sub_ps(d[1][j], d[3][j]);
+        }
+        float *vt = v + (long)t * cp + c;
+        for (int i = 0; i < 4; i++) {
+          _mm256_storeu_ps(vt + (4 * i) * v_xi, _mm256_sub_ps(e[i][0], e[i][2]));
+          _mm256_storeu_ps(vt + (4 * i + 1) * v_xi, _mm256_add_ps(e[i][1], e[i][2]));
+          _mm256_storeu_ps(vt + (4 * i + 2) * v_xi, _mm256_sub_ps(e[i][2], e[i][1]));
+          _mm256_storeu_ps(vt + (4 * i + 3) * v_xi, _mm256_sub_ps(e[i][1], e[i][3]));
+        }
+      }
+    }
+    /* M_ξ = V_ξ·U_ξ (a short last group of 6 rows reads V rows past tc: stale but finite, never stored). */
+    for (int xi = 0; xi < 16; xi++) {
+      const float *uxi = u + xi * z->per_xi;
+      for (int pc = 0; pc < z->K; pc += z->step) {
+        int kc = z->K - pc < z->step ? z->K - pc : z->step;
+        direct_tiles(z->ogp, v + xi * v_xi, z->rows, z->taps + pc, uxi + (long)z->ogp * pc, kc, tc, m + xi * m_xi, pc > 0);
+      }
+    }
+    /* Y = Aᵀ·M·A, Aᵀ = [1 1 1 0; 0 1 −1 −1], into y[pixel][channel]. */
+    for (int t = 0; t < tc; t++) {
+      int ty = (t0 + t) / z->tw, tx = (t0 + t) % z->tw;
+      int rows = 2 * ty + 1 < g->oh ? 2 : 1, cols = 2 * tx + 1 < g->ow ? 2 : 1;
+      for (int o = 0; o < z->og; o += 8) {
+        __m256 a[4][4], b[2][4];
+        for (int xi = 0; xi < 16; xi++) a[xi / 4][xi % 4] = _mm256_load_ps(m + xi * m_xi + (long)t * z->ogp + o);
+        for (int j = 0; j < 4; j++) {
+          b[0][j] = _mm256_add_ps(_mm256_add_ps(a[0][j], a[1][j]), a[2][j]);
+          b[1][j] = _mm256_sub_ps(_mm256_sub_ps(a[1][j], a[2][j]), a[3][j]);
+        }
+        for (int i = 0; i < rows; i++) {
+          float *at = y + ((long)(2 * ty + i) * g->ow + 2 * tx) * z->ogp + o;
+          _mm256_store_ps(at, _mm256_add_ps(_mm256_add_ps(b[i][0], b[i][1]), b[i][2]));
+          if (cols == 2) _mm256_store_ps(at + z->ogp, _mm256_sub_ps(_mm256_sub_ps(b[i][1], b[i][2]), b[i][3]));
         }
       }
     }
@@ -561,10 +743,56 @@ static void direct_forward(const Conv *g, const Direct *d, int n0, int n1, const
 
 typedef struct {
   const Conv *g;
+  const Wino *z;
+  const float *image, *u;
+  float *y;
+  int t0, t1, spawned;
+} WinoJob;
+
+static void *wino_thread(void *arg) {
+  WinoJob *j = (WinoJob *)arg;
+  float *v = kept_buffer(KEPT_BLOCK, sizeof(float) * 16 * (size_t)WINO_TILES * j->z->cp);
+  float *m = kept_buffer(KEPT_PRODUCTS, sizeof(float) * 16 * (size_t)WINO_TILES * j->z->ogp);
+  if (v && m) wino_tiles(j->g, j->z, j->image, j->u, j->t0, j->t1, v, m, j->y);
+  if (j->spawned) free_thread_buffers();
+  return NULL;
+}
+
+/*
+ * Forward over samples [n0, n1) on the Winograd path; with threads > 1 each sample's tiles are
+ * shared among that many threads (a batch too small to share by samples). Every tile is computed
+ * the same way whichever thread runs it, so results do not depend on the thread count.
+ */
+static void wino_forward(const Conv *g, const Wino *z, int n0, int n1, const float *x, const float *bias, float *out, int threads) {
+  int L = g->oh * g->ow, cg = g->c / g->groups;
+  float *image = kept_buffer(KEPT_IMAGE, sizeof(float) * (size_t)z->hq * z->wq * z->cp);
+  float *y = kept_buffer(KEPT_OUTPUTS, sizeof(float) * (size_t)L * z->ogp);
+  if (!image || !y) return;
+  int units = (z->T + WINO_TILES - 1) / WINO_TILES;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  if (threads > units) threads = units;
+  if (threads < 1) threads = 1;
+  for (int n = n0; n < n1; n++)
+    for (int group = 0; group < g->groups; group++) {
+      const float *u = z->u + (long)group * 16 * z->per_xi;
+      wino_image(g, z, x + ((long)n * g->c + group * cg) * g->h * g->w, image);
+      WinoJob jobs[MAX_THREADS];
+      for (int t = 0; t < threads; t++) {
+        int start = (int)((long)units * t / threads) * WINO_TILES, end = (int)((long)units * (t + 1) / threads) * WINO_TILES;
+        jobs[t] = (WinoJob){g, z, image, u, y, start, end < z->T ? end : z->T, t > 0};
+      }
+      RUN_SHARES(wino_thread, jobs, WinoJob, threads);
+      direct_store(y, z->ogp, L, z->og, bias ? bias + group * z->og : NULL, out + ((long)n * g->o + group * z->og) * L, L);
+    }
+}
+
+typedef struct {
+  const Conv *g;
   int kind, n0, n1, accumulate, gemm_threads, spawned;
   const float *in0, *in1, *bias;
   float *out;
   const Direct *direct; /* the forward's direct path, or NULL */
+  const Wino *wino;     /* the forward's Winograd path, or NULL */
 } ConvJob;
 
 enum { CONV_FORWARD = 0, CONV_BACKWARD_INPUT = 1, CONV_BACKWARD_WEIGHT = 2 };
@@ -577,6 +805,11 @@ enum { CONV_FORWARD = 0, CONV_BACKWARD_INPUT = 1, CONV_BACKWARD_WEIGHT = 2 };
 static void *conv_thread(void *arg) {
   ConvJob *job = (ConvJob *)arg;
   const Conv *g = job->g;
+  if (job->wino) {
+    wino_forward(g, job->wino, job->n0, job->n1, job->in0, job->bias, job->out, job->gemm_threads);
+    if (job->spawned) free_thread_buffers();
+    return NULL;
+  }
   if (job->direct) {
     direct_forward(g, job->direct, job->n0, job->n1, job->in0, job->bias, job->out, job->gemm_threads);
     if (job->spawned) free_thread_buffers();
@@ -780,27 +1013,23 @@ static napi_value conv(napi_env env, napi_callback_info info) {
   int gemm_threads = threads == 1 ? requested : 1;
   long weights = (long)g->o * (g->c / g->groups) * g->kh * g->kw;
   Direct direct;
-  int use_direct = kind == CONV_FORWARD && direct_applies(g) && g->n > 0;
+  Wino wino;
+  int use_wino = kind == CONV_FORWARD && g->n > 0 && wino_applies(g);
+  if (use_wino && !wino_prepare(g, AT(arg_u32(env, v[3])), &wino)) use_wino = 0;
+  int use_direct = !use_wino && kind == CONV_FORWARD && direct_applies(g) && g->n > 0;
   if (use_direct && !direct_prepare(g, AT(arg_u32(env, v[3])), &direct)) use_direct = 0;
   ConvJob jobs[MAX_THREADS];
-  pthread_t ids[MAX_THREADS];
   for (int t = 0; t < threads; t++) {
     ConvJob j = {g, kind, (int)((long)g->n * t / threads), (int)((long)g->n * (t + 1) / threads), accumulate, gemm_threads, t > 0,
                  AT(arg_u32(env, v[2])), AT(arg_u32(env, v[3])), bias ? AT(bias) : NULL, AT(arg_u32(env, v[5])),
-                 use_direct ? &direct : NULL};
+                 use_direct ? &direct : NULL, use_wino ? &wino : NULL};
     if (kind == CONV_BACKWARD_WEIGHT && t > 0) {
       j.out = AT(partials) + (t - 1) * weights;
       j.accumulate = 0;
     }
     jobs[t] = j;
   }
-  int started[MAX_THREADS] = {0};
-  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, conv_thread, &jobs[t]) == 0;
-  conv_thread(&jobs[0]);
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(ids[t], NULL);
-    else { jobs[t].spawned = 0; conv_thread(&jobs[t]); } /* no thread available: run that share here */
-  }
+  RUN_SHARES(conv_thread, jobs, ConvJob, threads);
   if (kind == CONV_BACKWARD_WEIGHT)
     for (int t = 1; t < threads; t++) {
       float *out = jobs[0].out, *part = jobs[t].out;
@@ -823,17 +1052,10 @@ static napi_value max_pool_2x2(napi_env env, napi_callback_info info) {
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads > planes) threads = planes > 0 ? planes : 1;
   PoolJob jobs[MAX_THREADS];
-  pthread_t ids[MAX_THREADS];
-  int started[MAX_THREADS] = {0};
   for (int t = 0; t < threads; t++)
     jobs[t] = (PoolJob){(int)((long)planes * t / threads), (int)((long)planes * (t + 1) / threads), arg_i32(env, v[3]), arg_i32(env, v[4]),
                         arg_i32(env, v[5]), arg_i32(env, v[6]), AT(arg_u32(env, v[0])), AT(arg_u32(env, v[1]))};
-  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, pool_thread, &jobs[t]) == 0;
-  pool_thread(&jobs[0]);
-  for (int t = 1; t < threads; t++) {
-    if (started[t]) pthread_join(ids[t], NULL);
-    else pool_thread(&jobs[t]); /* no thread available: run that share here */
-  }
+  run_shares(pool_thread, jobs, sizeof(PoolJob), -1, threads); /* pooling keeps no buffers */
   return NULL;
 }
 

@@ -259,6 +259,12 @@ export function defineKernelTests(): void {
       { x: [2, 16, 20, 21], w: [40, 16, 3, 3], padding: 1 },
       { x: [1, 8, 30, 30], w: [32, 4, 5, 5], stride: 2, padding: 2, groups: 2 },
       { x: [2, 3, 12, 12], w: [64, 3, 3, 3], padding: [0, 2] },
+      // 3×3 stride 1 with channels in whole vectors and enough tiles: the native Winograd path
+      // (odd output sizes, padding, groups, more than one K block).
+      { x: [3, 16, 13, 11], w: [32, 16, 3, 3] },
+      { x: [2, 16, 10, 9], w: [16, 16, 3, 3], padding: 1 },
+      { x: [2, 32, 8, 7], w: [16, 16, 3, 3], padding: 1, groups: 2 },
+      { x: [2, 336, 10, 10], w: [8, 336, 3, 3], padding: 1 },
     ];
     for (const c of cases) {
       it(`conv2d x${JSON.stringify(c.x)} w${JSON.stringify(c.w)} s${c.stride ?? 1} p${JSON.stringify(c.padding ?? 0)} d${c.dilation ?? 1} g${c.groups ?? 1}`, () => {
@@ -270,7 +276,10 @@ export function defineKernelTests(): void {
           const xl = xi.detach().requiresGrad_();
           const wl = wi.detach().requiresGrad_();
           const y = conv2d(xl, wl, bi, conv2dParams(xl, wl, options));
-          y.mul(y).sum().backward();
+          // The same upstream gradient on both devices, so the gradients do not inherit the
+          // forward's rounding (which differs by algorithm: direct, Winograd, im2col).
+          const dy = tensor(seeded(y.numel(), 99), { shape: y.shape, device: y.device });
+          y.mul(dy).sum().backward();
           return [y, xl.grad!, wl.grad!];
         };
         const [y, dx, dw] = run(x, w, b);

@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { registerBackend, tensor, randn, zeros, ones, memory, scope, manualSeed, Tensor } from "@trek/tensor";
+import {
+  registerBackend,
+  tensor,
+  randn,
+  zeros,
+  ones,
+  memory,
+  scope,
+  manualSeed,
+  Tensor,
+  avgPool2d,
+  conv2d,
+  conv2dParams,
+  maxPool2d,
+  pool2dParams,
+} from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import {
   AutogradFunction,
@@ -229,6 +244,45 @@ describe("hooks and functional grad", () => {
     const b = randn([4, 2], { dtype: "float64", requiresGrad: true });
     expect(gradgradcheck((p, q) => p.matmul(q).tanh().sum(1), [a, b])).toBe(true);
     expect(gradgradcheck((p) => p.exp().mean(0).mul(p.sin().sum()), [a])).toBe(true);
+  });
+
+  it("double backward through convolution and pooling passes gradgradcheck", () => {
+    manualSeed(2);
+    const x = randn([2, 4, 6, 5], { dtype: "float64", requiresGrad: true });
+    const w = randn([6, 2, 3, 2], { dtype: "float64", requiresGrad: true });
+    const b = randn([6], { dtype: "float64", requiresGrad: true });
+    const convolve = (p: Tensor, q: Tensor, r: Tensor): Tensor =>
+      conv2d(p, q, r, conv2dParams(p, q, { stride: [2, 1], padding: 1, dilation: [1, 2], groups: 2 }));
+    // tanh makes the second derivative depend on the convolution's output, not only on its inputs.
+    expect(gradgradcheck((p, q, r) => convolve(p, q, r).tanh(), [x, w, b])).toBe(true);
+    const pooled = (p: Tensor): Tensor => {
+      const max = pool2dParams(p, { kernelSize: 2, stride: 2, ceilMode: true }, "maxPool2d");
+      const avg = pool2dParams(p, { kernelSize: [2, 3], stride: 2, padding: 1, countIncludePad: false }, "avgPool2d");
+      return maxPool2d(p.sin(), max.params, max.oh, max.ow).values.sum([2, 3]).add(avgPool2d(p.pow(2), avg.params, avg.oh, avg.ow).sum([2, 3]));
+    };
+    expect(gradgradcheck(pooled, [x])).toBe(true);
+  });
+
+  it("a gradient penalty (the norm of dD/dx, as in WGAN-GP) trains the convolution's weights", () => {
+    manualSeed(3);
+    const x = randn([2, 1, 5, 5], { dtype: "float64", requiresGrad: true });
+    const w = randn([3, 1, 3, 3], { dtype: "float64", requiresGrad: true });
+    const critic = (weight: Tensor) => conv2d(x, weight, null, conv2dParams(x, weight, { padding: 1 })).relu().sum();
+    const [dx] = grad(critic(w), [x], { createGraph: true });
+    const penalty = dx!.pow(2).sum();
+    const [dw] = grad(penalty, [w]);
+    // Central differences of the penalty in one weight.
+    const step = 1e-6;
+    const penaltyAt = (delta: number): number => {
+      const shifted = w.detach().clone();
+      const flat = shifted.reshape([-1]);
+      flat.indexPut_([tensor([4n])], flat.indexSelect(0, tensor([4n])).add(delta));
+      const wv = shifted.requiresGrad_(true);
+      const [g] = grad(critic(wv), [x]);
+      return g!.pow(2).sum().itemSync();
+    };
+    const numeric = (penaltyAt(step) - penaltyAt(-step)) / (2 * step);
+    expect(dw!.reshape([-1]).indexSelect(0, tensor([4n])).itemSync()).toBeCloseTo(numeric, 6);
   });
 });
 

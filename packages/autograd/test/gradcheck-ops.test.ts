@@ -10,11 +10,15 @@ import {
   Tensor,
   activation,
   avgPool2d,
+  avgPool2dBackward,
   cat,
   conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
   conv2dParams,
   layerNorm,
   maxPool2d,
+  maxPool2dBackward,
   pad,
   pool2dParams,
   rand,
@@ -183,6 +187,36 @@ const cases: Record<string, Case> = {
       return avgPool2d(x, params, oh, ow);
     },
     inputs: [signed([1, 2, 5, 6], true)],
+  }),
+  // The gradient ops, differentiated for gradients of gradients. The convolution's: x [1,4,5,5],
+  // w [2,2,3,2], stride (2,1), padding 1, dilation (1,2), groups 2 → dy [1,2,3,5].
+  conv2dBackwardInput: () => {
+    const params = { stride: [2, 1], padding: [1, 1], dilation: [1, 2], groups: 2 } as const;
+    return {
+      fn: (dy, w) => conv2dBackwardInput(dy, w, [1, 4, 5, 5], params),
+      inputs: [signed([1, 2, 3, 5], true), signed([2, 2, 3, 2])],
+    };
+  },
+  conv2dBackwardWeight: () => ({
+    fn: (dy, x) => conv2dBackwardWeight(dy, x, [2, 2, 3, 2], { stride: [2, 1], padding: [1, 1], dilation: [1, 2], groups: 2 }),
+    inputs: [signed([1, 2, 3, 5]), signed([1, 4, 5, 5], true)],
+  }),
+  maxPool2dBackward: () => {
+    // Window maxima of 2×2/stride-2 windows over a [1,2,4,4] input: one cell inside each window.
+    const indices = tensor([[[[5, 2], [8, 15]], [[0, 7], [13, 10]]]], { dtype: "int32" });
+    const params = { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], countIncludePad: true } as const;
+    return {
+      fn: (dy) => maxPool2dBackward(dy, indices, [1, 2, 4, 4], params),
+      inputs: [signed([1, 2, 2, 2], true)],
+    };
+  },
+  avgPool2dBackward: () => ({
+    fn: (dy) => {
+      const x = tensor(new Float64Array(60), { shape: [1, 2, 5, 6], dtype: "float64" });
+      const { params } = pool2dParams(x, { kernelSize: [2, 3], stride: 2, padding: 1, ceilMode: true, countIncludePad: false }, "avgPool2d");
+      return avgPool2dBackward(dy, [1, 2, 5, 6], params);
+    },
+    inputs: [signed([1, 2, 3, 4], true)],
   }),
   softmax: () => ({ fn: (x) => [x.softmax(1), x.softmax(0)], inputs: [signed([3, 4], true)] }),
   logSoftmax: () => ({ fn: (x) => [x.logSoftmax(-1), x.logSoftmax(0)], inputs: [signed([3, 4], true)] }),

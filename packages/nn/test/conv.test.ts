@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { registerBackend, randn, zeros, type DType } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
-import { gradcheck } from "@trek/autograd";
+import { gradcheck, gradgradcheck } from "@trek/autograd";
 import { Conv1d, Conv2d, ConvTranspose2d, functional as F } from "@trek/nn";
 import { checkAgainstFixture, loadFixtures } from "./helpers.js";
 
@@ -84,10 +84,16 @@ describe("convolution layers", () => {
     );
   });
 
-  it("convTranspose2d's hand-written gradient matches finite differences", () => {
+  it("convTranspose2d's gradients and gradients of gradients match finite differences", () => {
     const x = randn([1, 2, 3, 3], { dtype: "float64", requiresGrad: true });
     const w = randn([2, 3, 2, 2], { dtype: "float64", requiresGrad: true });
-    expect(gradcheck((a: typeof x, b: typeof w) => F.convTranspose2d(a, b, null, { stride: 2, padding: 1, outputPadding: 1 }), [x, w])).toBe(true);
+    const transposed = (a: typeof x, b: typeof w) => F.convTranspose2d(a, b, null, { stride: 2, padding: 1, outputPadding: 1 });
+    expect(gradcheck(transposed, [x, w])).toBe(true);
+    expect(gradgradcheck((a: typeof x, b: typeof w) => transposed(a, b).tanh(), [x, w])).toBe(true);
+    // Output padding past the stride (allowed by dilation): the adjoint convolution yields an
+    // extra row and column that the gradient must drop.
+    const dilated = (a: typeof x, b: typeof w) => F.convTranspose2d(a, b, null, { stride: 1, dilation: 3, outputPadding: 2 }).tanh();
+    expect(gradgradcheck(dilated, [x, w])).toBe(true);
   });
 
   it("'same' padding keeps the size for any kernel", () => {

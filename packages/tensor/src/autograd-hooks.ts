@@ -87,6 +87,8 @@ export const DIFFERENTIABLE_OPS = [
   "gather", "scatter", "scatterAdd", "indexSelect", "sort", "topk",
   // linear algebra and network ops
   "matmul", "conv2d", "maxPool2d", "avgPool2d", "softmax", "logSoftmax", "layerNorm",
+  // gradients of network ops (for gradients of gradients)
+  "conv2dBackwardInput", "conv2dBackwardWeight", "maxPool2dBackward", "avgPool2dBackward",
 ] as const;
 
 export type DifferentiableOp = (typeof DIFFERENTIABLE_OPS)[number];

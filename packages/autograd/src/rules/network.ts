@@ -1,20 +1,25 @@
 /** Gradient rules of linear algebra and network ops (matmul, conv, pooling, softmax, layer norm). */
 import {
+  avgPool2d,
   avgPool2dBackward,
+  conv2d,
   conv2dBackwardInput,
   conv2dBackwardWeight,
   logSoftmaxBackward,
   maxPool2dBackward,
   softmaxBackward,
 } from "@trek/tensor";
-import type { Conv2dParams, Pool2dParams } from "@trek/tensor";
+import type { Conv2dParams, Pool2dParams, Tensor } from "@trek/tensor";
 import { rule, type GradRules } from "./types.js";
 
-function noDoubleBackward(op: string): Error {
-  return new Error(
-    `${op}: double backward (createGraph: true) through ${op} is not supported; ` +
-      `its gradient kernels are not themselves differentiable`,
-  );
+/**
+ * `t` cut to `shape`'s trailing spatial size: the convolution that is the adjoint of a
+ * transposed convolution can yield extra rows or columns (output padding) that no input fed.
+ */
+function cropSpatial(t: Tensor, shape: readonly number[]): Tensor {
+  const [h, w] = [shape[2]!, shape[3]!];
+  if (t.shape[2] === h && t.shape[3] === w) return t;
+  return t.narrow(2, 0, h).narrow(3, 0, w);
 }
 
 export const networkRules: GradRules = {
@@ -22,8 +27,9 @@ export const networkRules: GradRules = {
     needs[0] ? dy.matmul(b!.mT) : null,
     needs[1] ? a!.mT.matmul(dy) : null,
   ]),
-  conv2d: rule("x", ({ dy, inputs: [x, w], attrs, needs, createGraph }) => {
-    if (createGraph) throw noDoubleBackward("conv2d");
+  // The gradient ops below are recorded too, so with createGraph the same rules give gradients
+  // of gradients: conv2d's two gradients are bilinear, the pooling gradients linear in dy.
+  conv2d: rule("x", ({ dy, inputs: [x, w], attrs, needs }) => {
     const params = attrs.params as Conv2dParams;
     return [
       needs[0] ? conv2dBackwardInput(dy, w!, x!.shape, params) : null,
@@ -31,13 +37,36 @@ export const networkRules: GradRules = {
       attrs.hasBias && needs[2] ? dy.sum([0, 2, 3]) : null,
     ];
   }),
-  maxPool2d: rule("y", ({ dy, outputs, attrs, createGraph }) => {
-    if (createGraph) throw noDoubleBackward("maxPool2d");
-    return [maxPool2dBackward(dy, outputs[1]!, attrs.inputShape as number[], attrs.params as Pool2dParams)];
+  // dx = Jᵀ(w)·d: ⟨g, dx⟩ = ⟨conv2d(g, w), d⟩.
+  conv2dBackwardInput: rule("x", ({ dy: g, inputs: [d, w], attrs, needs }) => {
+    const params = attrs.params as Conv2dParams;
+    return [
+      needs[0] ? cropSpatial(conv2d(g, w!, null, params), d!.shape) : null,
+      needs[1] ? conv2dBackwardWeight(d!, g, w!.shape, params) : null,
+    ];
   }),
-  avgPool2d: rule("", ({ dy, attrs, createGraph }) => {
-    if (createGraph) throw noDoubleBackward("avgPool2d");
-    return [avgPool2dBackward(dy, attrs.inputShape as number[], attrs.params as Pool2dParams)];
+  // dw = ∂⟨d, conv2d(x, w)⟩/∂w: ⟨h, dw⟩ = ⟨d, conv2d(x, h)⟩.
+  conv2dBackwardWeight: rule("x", ({ dy: h, inputs: [d, x], attrs, needs }) => {
+    const params = attrs.params as Conv2dParams;
+    return [
+      needs[0] ? cropSpatial(conv2d(x!, h, null, params), d!.shape) : null,
+      needs[1] ? conv2dBackwardInput(d!, h, x!.shape, params) : null,
+    ];
+  }),
+  maxPool2d: rule("y", ({ dy, outputs, attrs }) => [
+    maxPool2dBackward(dy, outputs[1]!, attrs.inputShape as number[], attrs.params as Pool2dParams),
+  ]),
+  // dx scatters d to each window's argmax, so the gradient of d gathers from there.
+  maxPool2dBackward: rule("x", ({ dy: g, inputs: [d, indices] }) => {
+    const [n, c, oh, ow] = d!.shape as [number, number, number, number];
+    const planes = g.reshape([n, c, -1]);
+    return [planes.gather(2, indices!.reshape([n, c, oh * ow]).long()).reshape([n, c, oh, ow]), null];
+  }),
+  avgPool2d: rule("", ({ dy, attrs }) => [avgPool2dBackward(dy, attrs.inputShape as number[], attrs.params as Pool2dParams)]),
+  // avgPool2dBackward is the adjoint of avgPool2d, so its own adjoint is avgPool2d.
+  avgPool2dBackward: rule("", ({ dy: g, inputMeta, attrs }) => {
+    const [, , oh, ow] = inputMeta[0]!.shape as [number, number, number, number];
+    return [avgPool2d(g, attrs.params as Pool2dParams, oh, ow)];
   }),
   softmax: rule("y", ({ dy, y, attrs, createGraph }) => {
     const dim = attrs.dim as number;

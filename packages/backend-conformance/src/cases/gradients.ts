@@ -9,11 +9,15 @@
 import type { Backend, DType, DifferentiableOp, Tensor } from "@trek/tensor";
 import {
   avgPool2d,
+  avgPool2dBackward,
   cat,
   conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
   isFloatingPoint,
   layerNorm,
   maxPool2d,
+  maxPool2dBackward,
   pad,
   sgdStep_,
   stack,
@@ -186,6 +190,25 @@ export const GRADIENT_SPECS: Readonly<Record<DifferentiableOp, GradSpec>> = {
   avgPool2d: {
     inputs: [{ shape: [1, 2, 5, 6], layout: "transposed" }],
     fn: (x) => avgPool2d(x, { kernelSize: [2, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], countIncludePad: false }, 3, 4),
+  },
+  // The gradient ops (what gradients of gradients differentiate), on conv2d's and the pools' cases.
+  conv2dBackwardInput: {
+    inputs: [{ shape: [1, 2, 3, 5], layout: "transposed" }, { shape: [2, 2, 3, 2] }],
+    fn: (dy, w) => conv2dBackwardInput(dy!, w!, [1, 4, 5, 5], { stride: [2, 1], padding: [1, 1], dilation: [1, 2], groups: 2 }),
+  },
+  conv2dBackwardWeight: {
+    inputs: [{ shape: [1, 2, 3, 5] }, { shape: [1, 4, 5, 5], layout: "transposed" }],
+    fn: (dy, x) => conv2dBackwardWeight(dy!, x!, [2, 2, 3, 2], { stride: [2, 1], padding: [1, 1], dilation: [1, 2], groups: 2 }),
+  },
+  maxPool2dBackward: {
+    // One cell inside each 2×2/stride-2 window of a [1,2,4,4] input.
+    inputs: [{ shape: [1, 2, 2, 2], layout: "transposed" }, { shape: [1, 2, 2, 2], dtype: "int32", values: [5, 2, 8, 15, 0, 7, 13, 10] }],
+    fn: (dy, indices) =>
+      maxPool2dBackward(dy!, indices!, [1, 2, 4, 4], { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], countIncludePad: true }),
+  },
+  avgPool2dBackward: {
+    inputs: [{ shape: [1, 2, 3, 4], layout: "transposed" }],
+    fn: (dy) => avgPool2dBackward(dy, [1, 2, 5, 6], { kernelSize: [2, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], countIncludePad: false }),
   },
   softmax: { inputs: [x34()], fn: (x) => [x.softmax(1), x.softmax(0)] },
   logSoftmax: { inputs: [x34()], fn: (x) => [x.logSoftmax(-1), x.logSoftmax(0)] },

@@ -3,7 +3,6 @@ import {
   ShapeError,
   conv2d as conv2dOp,
   conv2dBackwardInput,
-  conv2dBackwardWeight,
   conv2dParams,
   formatShape,
   pad,
@@ -11,7 +10,6 @@ import {
   type PadMode,
   type Tensor,
 } from "@trek/tensor";
-import { AutogradFunction, type FunctionContext } from "@trek/autograd";
 import { pair, single, type Size2 } from "../util.js";
 
 /** Padding of a convolution: symmetric sizes, or "same" (output size = input size, stride 1) / "valid" (none). */
@@ -142,32 +140,6 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   return result;
 }
 
-/** Transposed convolution: the gradient of conv2d with respect to its input, differentiated by hand. */
-class ConvTranspose2dFunction extends AutogradFunction {
-  static override forward(ctx: FunctionContext, x: Tensor, weight: Tensor, params: Conv2dParams, outputShape: number[]): Tensor {
-    ctx.saveForBackward(x, weight);
-    ctx.values.params = params;
-    return conv2dBackwardInput(x, weight, outputShape, params);
-  }
-
-  static override backward(ctx: FunctionContext, dy: Tensor): (Tensor | null)[] {
-    const [x, weight] = ctx.savedTensors as [Tensor, Tensor];
-    const params = ctx.values.params as Conv2dParams;
-    let dx: Tensor | null = null;
-    if (ctx.needsInputGrad[0]) {
-      // ⟨convT(x, W), dy⟩ = ⟨x, conv(dy, W)⟩: the input gradient is an ordinary convolution.
-      dx = conv2dOp(dy, weight, null, params);
-      if (dx.shape[2] !== x.shape[2] || dx.shape[3] !== x.shape[3]) {
-        const cropped = dx.narrow(2, 0, x.shape[2]!).narrow(3, 0, x.shape[3]!).contiguous();
-        dx.dispose();
-        dx = cropped;
-      }
-    }
-    const dw = ctx.needsInputGrad[1] ? conv2dBackwardWeight(x, dy, weight.shape, params) : null;
-    return [dx, dw];
-  }
-}
-
 /**
  * 2-d transposed convolution ("deconvolution") of `x` [N, Cin, H, W] (or [Cin, H, W]) with
  * `weight` [Cin, Cout/groups, kH, kW]. Output size per axis:
@@ -204,7 +176,8 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
     throw new ShapeError(`${op}: bias must have shape [${outChannels}], got ${formatShape(bias.shape)}`);
   }
   const params: Conv2dParams = { stride, padding, dilation, groups };
-  let out = ConvTranspose2dFunction.apply<Tensor>(input, weight, params, [n, outChannels, outH, outW]);
+  // The gradient of a convolution with respect to its input; autograd differentiates it (twice too).
+  let out = conv2dBackwardInput(input, weight, [n, outChannels, outH, outW], params);
   if (bias) {
     const shaped = bias.reshape(1, outChannels, 1, 1);
     const biased = out.add(shaped);

@@ -275,8 +275,17 @@ function conv2dDecomposed(x: Tensor, weight: Tensor, bias: Tensor | null, p: Con
   return out;
 }
 
-/** Gradient of conv2d with respect to its weight. */
+/**
+ * Gradient of conv2d with respect to its weight. Recorded for autograd (bilinear in `dy` and `x`),
+ * so gradients of gradients flow through it.
+ */
 export function conv2dBackwardWeight(dy: Tensor, x: Tensor, weightShape: readonly number[], params: Conv2dParams): Tensor {
+  const dw = conv2dWeightGradient(dy, x, weightShape, params);
+  recordOp("conv2dBackwardWeight", [dy, x], [dw], { params });
+  return dw;
+}
+
+function conv2dWeightGradient(dy: Tensor, x: Tensor, weightShape: readonly number[], params: Conv2dParams): Tensor {
   const backend = sameDevice("conv2dBackwardWeight", dy, x);
   const kernel = backend.kernels?.conv2dBackwardWeight;
   if (kernel) {
@@ -299,8 +308,17 @@ export function conv2dBackwardWeight(dy: Tensor, x: Tensor, weightShape: readonl
   });
 }
 
-/** Gradient of conv2d with respect to its input (also the forward of a transposed convolution). */
+/**
+ * Gradient of conv2d with respect to its input (also the forward of a transposed convolution).
+ * Recorded for autograd (bilinear in `dy` and `weight`), so gradients of gradients flow through it.
+ */
 export function conv2dBackwardInput(dy: Tensor, weight: Tensor, inputShape: readonly number[], params: Conv2dParams): Tensor {
+  const dx = conv2dInputGradient(dy, weight, inputShape, params);
+  recordOp("conv2dBackwardInput", [dy, weight], [dx], { params });
+  return dx;
+}
+
+function conv2dInputGradient(dy: Tensor, weight: Tensor, inputShape: readonly number[], params: Conv2dParams): Tensor {
   const backend = sameDevice("conv2dBackwardInput", dy, weight);
   const kernel = backend.kernels?.conv2dBackwardInput;
   if (kernel) {
@@ -473,8 +491,17 @@ function hostIntTensor(shape: number[], valueAt: (i: number) => number, device: 
   return t;
 }
 
-/** Routes dy back to each window's max position (kernel or primitives; not recorded). */
+/**
+ * Routes dy back to each window's max position (kernel or primitives). Recorded for autograd
+ * (linear in `dy`), so gradients of gradients flow through it.
+ */
 export function maxPool2dBackward(dy: Tensor, indices: Tensor, inputShape: readonly number[], params: Pool2dParams): Tensor {
+  const dx = maxPool2dInputGradient(dy, indices, inputShape, params);
+  recordOp("maxPool2dBackward", [dy, indices], [dx], { params });
+  return dx;
+}
+
+function maxPool2dInputGradient(dy: Tensor, indices: Tensor, inputShape: readonly number[], params: Pool2dParams): Tensor {
   const backend = sameDevice("maxPool2dBackward", dy, indices);
   const kernel = backend.kernels?.maxPool2dBackward;
   if (kernel) {
@@ -584,7 +611,17 @@ export function avgPool2d(x: Tensor, params: Pool2dParams, oh: number, ow: numbe
   return out;
 }
 
+/**
+ * Gradient of avgPool2d with respect to its input. Recorded for autograd (linear in `dy`), so
+ * gradients of gradients flow through it.
+ */
 export function avgPool2dBackward(dy: Tensor, inputShape: readonly number[], params: Pool2dParams): Tensor {
+  const dx = avgPool2dInputGradient(dy, inputShape, params);
+  recordOp("avgPool2dBackward", [dy], [dx], { params });
+  return dx;
+}
+
+function avgPool2dInputGradient(dy: Tensor, inputShape: readonly number[], params: Pool2dParams): Tensor {
   const backend = sameDevice("avgPool2dBackward", dy);
   const kernel = backend.kernels?.avgPool2dBackward;
   if (kernel) {

@@ -55,8 +55,22 @@ export class FunctionContext {
 
 type Output = Tensor | Tensor[];
 
-/** Base class of custom differentiable functions; subclasses define static forward and backward. */
+/**
+ * Base class of custom differentiable functions; subclasses define static forward and backward.
+ *
+ * Gradients of gradients (`createGraph: true`) run `backward` with recording on: saved inputs
+ * and outputs are then the graph's own tensors, so a backward written in tensor ops is itself
+ * differentiated; other saved tensors (computed inside forward) count as constants, as in
+ * PyTorch. A function whose backward cannot be differentiated sets `onceDifferentiable`.
+ */
 export abstract class AutogradFunction {
+  /**
+   * Set to a reason on a function whose backward cannot itself be differentiated (it uses values
+   * computed in forward, or unrecorded kernels): gradients of gradients through it then fail with
+   * that reason instead of coming out wrong (PyTorch's `once_differentiable`).
+   */
+  static onceDifferentiable: string | null = null;
+
   static forward(_ctx: FunctionContext, ..._args: unknown[]): Output {
     throw new Error(`${this.name}.forward is not implemented`);
   }
@@ -80,12 +94,30 @@ export abstract class AutogradFunction {
     const name = this.name || "Custom";
     const savedTensors = ctx._takeSaved();
     const differentiable = outputs.filter((o) => !ctx._isNonDifferentiable(o) && o.isFloatingPoint());
+    const onceDifferentiable = this.onceDifferentiable;
+    // Where each saved tensor came from: an input (index k), an output (−1 − k) or neither (null).
+    const origins = savedTensors.map((t) => {
+      const input = tensorInputs.indexOf(t);
+      if (input >= 0) return input;
+      const output = outputs.indexOf(t);
+      return output >= 0 ? -1 - output : null;
+    });
     const rule: GradRule = {
       saves: "x",
       backward: ({ dys, inputs, createGraph }) => {
-        void createGraph;
-        // Saved tensors were passed to the node as extra inputs, after the real ones.
-        ctx._setUnpack(() => inputs.slice(tensorInputs.length) as Tensor[]);
+        if (createGraph && onceDifferentiable) {
+          throw new Error(`${name}: gradients of gradients (createGraph: true) are not supported: ${onceDifferentiable}`);
+        }
+        // Saved tensors were passed to the node as extra (detached) inputs, after the real ones.
+        // Recording a double backward, saved inputs and outputs are the graph's own tensors.
+        const extra = inputs.slice(tensorInputs.length) as Tensor[];
+        ctx._setUnpack(() =>
+          extra.map((t, k) => {
+            const origin = origins[k];
+            if (!createGraph || origin === null || origin === undefined) return t;
+            return origin >= 0 ? inputs[origin]! : outputs[-1 - origin]!;
+          }),
+        );
         const grads = differentiable.map((o, i) => dys[i] ?? zeros(o.shape, { dtype: o.dtype, device: o.device }));
         const returned = backward(ctx, ...grads);
         const list = Array.isArray(returned) ? returned : [returned];

@@ -314,6 +314,45 @@ describe("custom functions", () => {
     h.add_(1);
     expect(() => y.sum().backward()).toThrow(/modified by an in-place operation/);
   });
+
+  it("gradients of gradients flow through saved inputs and outputs", () => {
+    const x = tensor([0.5, 2], { requiresGrad: true, dtype: "float64" });
+    const [dx] = grad(Cube.apply<Tensor>(x).sum(), [x], { createGraph: true });
+    expect(values(dx!)).toEqual([0.75, 12]); // 3x²
+    const [d2x] = grad(dx!.sum(), [x]);
+    expect(values(d2x!)).toEqual([3, 12]); // 6x
+    // exp saves its output: d/dx (dy·y) needs y's own dependence on x.
+    class Exp extends AutogradFunction {
+      static override forward(ctx: FunctionContext, t: Tensor): Tensor {
+        const y = t.exp();
+        ctx.saveForBackward(y);
+        return y;
+      }
+      static override backward(ctx: FunctionContext, dy: Tensor): Tensor {
+        return dy.mul(ctx.savedTensors[0]!);
+      }
+    }
+    expect(gradgradcheck((t) => Exp.apply<Tensor>(t).mul(t), [x])).toBe(true);
+    expect(gradgradcheck((t) => Cube.apply<Tensor>(t.sin()), [x])).toBe(true);
+  });
+
+  it("a once-differentiable function refuses gradients of gradients with its reason", () => {
+    class Clamped extends AutogradFunction {
+      static override onceDifferentiable = "its backward uses a mask computed in forward";
+      static override forward(_ctx: FunctionContext, t: Tensor): Tensor {
+        return t.clamp(0, 1);
+      }
+      static override backward(_ctx: FunctionContext, dy: Tensor): Tensor {
+        return dy;
+      }
+    }
+    const x = tensor([0.5], { requiresGrad: true, dtype: "float64" });
+    const y = Clamped.apply<Tensor>(x).pow(2).sum();
+    expect(() => grad(y, [x], { createGraph: true })).toThrow(
+      "Clamped: gradients of gradients (createGraph: true) are not supported: its backward uses a mask computed in forward",
+    );
+    expect(values(grad(Clamped.apply<Tensor>(x).pow(2).sum(), [x])[0]!)).toEqual([1]);
+  });
 });
 
 describe("memory", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { registerBackend, randn, type DType, type Tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
-import { gradcheck } from "@trek/autograd";
+import { grad, gradcheck, gradgradcheck } from "@trek/autograd";
 import { GRU, LSTM, RNN, packPaddedSequence, padPackedSequence, type RecurrentOptions } from "@trek/nn";
 import { checkAgainstFixture, loadFixtures } from "./helpers.js";
 
@@ -109,5 +109,18 @@ describe("recurrent layers", () => {
     lstm.train();
     const [c] = lstm.call(x);
     expect(c.equal(a)).toBe(false);
+  });
+
+  it("gradients of gradients: through GRU and RNN; an LSTM refuses them with a clear error", () => {
+    const x = randn([3, 2, 2], { dtype: "float64", requiresGrad: true });
+    const gru = new GRU(2, 2).double();
+    const rnn = new RNN(2, 2, { nonlinearity: "tanh" }).double();
+    expect(gradgradcheck((t: Tensor) => (gru.call(t) as [Tensor, Tensor])[0], [x])).toBe(true);
+    expect(gradgradcheck((t: Tensor) => (rnn.call(t) as [Tensor, Tensor])[0], [x])).toBe(true);
+    const lstm = new LSTM(2, 2).double();
+    const [out] = lstm.call(x) as [Tensor, unknown];
+    expect(() => grad(out.sum(), [x], { createGraph: true })).toThrow(
+      /LstmSequenceFunction: gradients of gradients \(createGraph: true\) are not supported: the LSTM layer's backward/,
+    );
   });
 });

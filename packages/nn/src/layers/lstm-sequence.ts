@@ -5,7 +5,7 @@
  * Recording every small op of every step costs more than the arithmetic at typical sizes; here
  * the forward runs unrecorded and the backward walks the steps in reverse with one matrix
  * product per step, then forms the recurrent weight's gradient with one product over all steps.
- * (Double backward through it is not supported.)
+ * (So gradients of gradients through it are refused: `onceDifferentiable`.)
  */
 import { Tensor, cat, stack, where } from "@trek/tensor";
 import { AutogradFunction, type FunctionContext } from "@trek/autograd";
@@ -29,6 +29,8 @@ interface SequenceConfig {
  * sequence's end), and the final h and c [B, H].
  */
 export class LstmSequenceFunction extends AutogradFunction {
+  static override onceDifferentiable =
+    "the LSTM layer's backward through time uses gate activations saved in forward (RNN and GRU layers support it)";
   static override forward(
     ctx: FunctionContext,
     projected: Tensor,

@@ -15,6 +15,8 @@
 #include <node_api.h>
 #include <immintrin.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,6 +43,12 @@ enum { KEPT_WEIGHTS, KEPT_TABLES, KEPT_IMAGE, KEPT_BLOCK, KEPT_COLS, KEPT_PRODUC
 static __thread void *kept[KEPT_SLOTS];
 static __thread size_t kept_bytes[KEPT_SLOTS];
 
+/*
+ * Set when a scratch allocation fails on any thread of a call: the kernels then skip their work,
+ * and the entry point throws instead of returning an unwritten result.
+ */
+static atomic_int allocation_failed;
+
 /* A 64-byte aligned buffer of at least `bytes` in this thread's slot (contents unspecified); NULL when out of memory. */
 static void *kept_buffer(int slot, size_t bytes) {
   if (kept_bytes[slot] < bytes || !kept[slot]) {
@@ -48,6 +56,7 @@ static void *kept_buffer(int slot, size_t bytes) {
     size_t rounded = (bytes + 63) / 64 * 64;
     kept[slot] = aligned_alloc(64, rounded ? rounded : 64);
     kept_bytes[slot] = kept[slot] ? rounded : 0;
+    if (!kept[slot]) atomic_store(&allocation_failed, 1);
   }
   return kept[slot];
 }
@@ -89,6 +98,7 @@ static void run_shares(void *(*work)(void *), void *jobs, size_t size, long spaw
 static int ensure_buffers(void) {
   if (!pack_a) pack_a = aligned_alloc(64, sizeof(float) * MC * KC);
   if (!pack_b) pack_b = aligned_alloc(64, sizeof(float) * KC * NC);
+  if (!pack_a || !pack_b) atomic_store(&allocation_failed, 1);
   return pack_a && pack_b;
 }
 
@@ -979,16 +989,27 @@ static napi_value bind(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Ends an entry point: throws when a scratch allocation failed during the call. */
+static napi_value finish_call(napi_env env, const char *kernel) {
+  if (atomic_exchange(&allocation_failed, 0)) {
+    char message[160];
+    snprintf(message, sizeof message, "native %s: out of memory for its scratch buffers (the result was not written)", kernel);
+    napi_throw_error(env, NULL, message);
+  }
+  return NULL;
+}
+
 /* sgemm(M, N, K, a, ars, acs, b, brs, bcs, c, ldc, accumulate, threads) */
 static napi_value sgemm(napi_env env, napi_callback_info info) {
   size_t argc = 13;
   napi_value v[13];
   napi_get_cb_info(env, info, &argc, v, NULL, NULL);
   if (!memory_base || argc < 13) return NULL;
+  atomic_store(&allocation_failed, 0);
   sgemm_threads(arg_i32(env, v[0]), arg_i32(env, v[1]), arg_i32(env, v[2]), AT(arg_u32(env, v[3])), arg_i32(env, v[4]),
                 arg_i32(env, v[5]), NULL, AT(arg_u32(env, v[6])), arg_i32(env, v[7]), arg_i32(env, v[8]), AT(arg_u32(env, v[9])),
                 arg_i32(env, v[10]), arg_i32(env, v[11]), arg_i32(env, v[12]));
-  return NULL;
+  return finish_call(env, "sgemm");
 }
 
 /*
@@ -1015,9 +1036,12 @@ static napi_value conv(napi_env env, napi_callback_info info) {
   Direct direct;
   Wino wino;
   int use_wino = kind == CONV_FORWARD && g->n > 0 && wino_applies(g);
+  atomic_store(&allocation_failed, 0);
+  /* A path whose tables cannot be allocated gives way to the next (which reports its own failure). */
   if (use_wino && !wino_prepare(g, AT(arg_u32(env, v[3])), &wino)) use_wino = 0;
   int use_direct = !use_wino && kind == CONV_FORWARD && direct_applies(g) && g->n > 0;
   if (use_direct && !direct_prepare(g, AT(arg_u32(env, v[3])), &direct)) use_direct = 0;
+  atomic_store(&allocation_failed, 0);
   ConvJob jobs[MAX_THREADS];
   for (int t = 0; t < threads; t++) {
     ConvJob j = {g, kind, (int)((long)g->n * t / threads), (int)((long)g->n * (t + 1) / threads), accumulate, gemm_threads, t > 0,
@@ -1035,7 +1059,7 @@ static napi_value conv(napi_env env, napi_callback_info info) {
       float *out = jobs[0].out, *part = jobs[t].out;
       for (long k = 0; k < weights; k++) out[k] += part[k];
     }
-  return NULL;
+  return finish_call(env, "conv2d");
 }
 
 /*

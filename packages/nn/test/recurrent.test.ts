@@ -111,16 +111,27 @@ describe("recurrent layers", () => {
     expect(c.equal(a)).toBe(false);
   });
 
-  it("gradients of gradients: through GRU and RNN; an LSTM refuses them with a clear error", () => {
+  it("gradients of gradients through GRU, RNN and LSTM (bidirectional, masked lengths) match finite differences", () => {
     const x = randn([3, 2, 2], { dtype: "float64", requiresGrad: true });
     const gru = new GRU(2, 2).double();
     const rnn = new RNN(2, 2, { nonlinearity: "tanh" }).double();
     expect(gradgradcheck((t: Tensor) => (gru.call(t) as [Tensor, Tensor])[0], [x])).toBe(true);
     expect(gradgradcheck((t: Tensor) => (rnn.call(t) as [Tensor, Tensor])[0], [x])).toBe(true);
-    const lstm = new LSTM(2, 2).double();
-    const [out] = lstm.call(x) as [Tensor, unknown];
-    expect(() => grad(out.sum(), [x], { createGraph: true })).toThrow(
-      /LstmSequenceFunction: gradients of gradients \(createGraph: true\) are not supported: the LSTM layer's backward/,
-    );
+    const lstm = new LSTM(2, 2, { bidirectional: true }).double();
+    const named = new Map(lstm.namedParameters());
+    const [wIh, wHh] = [named.get("weight_ih_l0")!, named.get("weight_hh_l0_reverse")!];
+    const h0 = randn([2, 2, 2], { dtype: "float64", requiresGrad: true });
+    const c0 = randn([2, 2, 2], { dtype: "float64", requiresGrad: true });
+    const run = (t: Tensor, h: Tensor, c: Tensor): Tensor[] => {
+      const [out, [hN, cN]] = lstm.call(t, [h, c]) as [Tensor, [Tensor, Tensor]];
+      return [out, hN, cN];
+    };
+    expect(gradgradcheck(run, [x, h0, c0])).toBe(true);
+    expect(gradgradcheck((t: Tensor) => (lstm.call(t, null, { lengths: [3, 2] }) as [Tensor, unknown])[0] as Tensor, [x])).toBe(true);
+    // A gradient penalty reaches the weights through the recomputed steps.
+    const [dx] = grad((lstm.call(x) as [Tensor, unknown])[0].tanh().sum(), [x], { createGraph: true });
+    const [dwIh, dwHh] = grad(dx!.pow(2).sum(), [wIh, wHh]);
+    expect(dwIh!.abs().sum().itemSync()).toBeGreaterThan(0);
+    expect(dwHh!.abs().sum().itemSync()).toBeGreaterThan(0);
   });
 });

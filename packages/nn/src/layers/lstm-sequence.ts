@@ -5,10 +5,10 @@
  * Recording every small op of every step costs more than the arithmetic at typical sizes; here
  * the forward runs unrecorded and the backward walks the steps in reverse with one matrix
  * product per step, then forms the recurrent weight's gradient with one product over all steps.
- * (So gradients of gradients through it are refused: `onceDifferentiable`.)
+ * Gradients of gradients recompute the steps recorded and differentiate this backward.
  */
 import { Tensor, cat, stack, where } from "@trek/tensor";
-import { AutogradFunction, type FunctionContext } from "@trek/autograd";
+import { AutogradFunction, isGradEnabled, type FunctionContext } from "@trek/autograd";
 
 /** Tensors saved per step: gate activations [i, f, g, o], tanh(c_t), h_{t−1}, c_{t−1}. */
 const SAVED_PER_STEP = 4;
@@ -28,9 +28,101 @@ interface SequenceConfig {
  * inside sequence b). Outputs: the hidden states [T, B, H] (or [B, T, H]; zero past each
  * sequence's end), and the final h and c [B, H].
  */
+/** What one pass over the steps leaves: per-step outputs, final states, and the saved values. */
+interface StepsResult {
+  outputs: Tensor[];
+  h: Tensor;
+  c: Tensor;
+  /** SAVED_PER_STEP tensors per step, in processing order (empty unless `keep`). */
+  saved: Tensor[];
+}
+
+/**
+ * The LSTM recurrence over every step, in tensor ops: unrecorded in forward, recorded when a
+ * double backward recomputes it from the graph's own inputs.
+ */
+function runSteps(
+  projected: Tensor,
+  h0: Tensor,
+  c0: Tensor,
+  weightHh: Tensor,
+  masks: Tensor | null,
+  timeDim: 0 | 1,
+  reverse: boolean,
+  keep: boolean,
+): StepsResult {
+  const steps = projected.shape[timeDim]!;
+  const hidden = weightHh.shape[1]!;
+  const recurrentT = weightHh.mT;
+  const outputs = new Array<Tensor>(steps);
+  const saved: Tensor[] = [];
+  let h = h0;
+  let c = c0;
+  for (let step = 0; step < steps; step++) {
+    const t = reverse ? steps - 1 - step : step;
+    const xt = projected.select(timeDim, t);
+    const recurrent = h.matmul(recurrentT);
+    const gates = xt.add(recurrent);
+    // acts = [σ(i), σ(f), tanh(g), σ(o)].
+    const gatesG = gates.narrow(1, 2 * hidden, hidden);
+    const g = gatesG.tanh();
+    let acts: Tensor;
+    if (isGradEnabled()) {
+      // Recorded: out of place, since sigmoid's backward reads its own output.
+      const ifGates = gates.narrow(1, 0, 2 * hidden);
+      const oGate = gates.narrow(1, 3 * hidden, hidden);
+      const ifActs = ifGates.sigmoid();
+      const oAct = oGate.sigmoid();
+      acts = cat([ifActs, g, oAct], 1);
+      for (const x of [ifGates, oGate, ifActs, oAct]) x.dispose();
+    } else {
+      // Sigmoid over all four gates, then tanh written over the g slice.
+      acts = gates.sigmoid();
+      const actsG = acts.narrow(1, 2 * hidden, hidden);
+      actsG.copy_(g);
+      actsG.dispose();
+    }
+    const i = acts.narrow(1, 0, hidden);
+    const f = acts.narrow(1, hidden, hidden);
+    const o = acts.narrow(1, 3 * hidden, hidden);
+    const kept = f.mul(c);
+    const added = i.mul(g);
+    const cNew = kept.add(added);
+    const squashed = cNew.tanh();
+    const hNew = o.mul(squashed);
+    for (const x of [xt, recurrent, gates, gatesG, g, i, f, o, kept, added]) x.dispose();
+    let hNext = hNew;
+    let cNext = cNew;
+    if (masks) {
+      // Past a sequence's end the state is carried over and the output is zero.
+      const mask = masks.select(0, t);
+      hNext = where(mask, hNew, h);
+      cNext = where(mask, cNew, c);
+      outputs[t] = where(mask, hNew, 0);
+      mask.dispose();
+      hNew.dispose();
+      cNew.dispose();
+    } else {
+      outputs[t] = hNew;
+    }
+    if (keep) saved.push(acts, squashed, h, c);
+    else {
+      acts.dispose();
+      squashed.dispose();
+      if (h !== h0 && !outputs.includes(h)) h.dispose();
+      if (c !== c0) c.dispose();
+    }
+    h = hNext;
+    c = cNext;
+  }
+  recurrentT.dispose();
+  return { outputs, h, c, saved };
+}
+
+/** Tensors saved ahead of the per-step values: W_hh, the projected inputs, h0, c0. */
+const SAVED_INPUTS = 4;
+
 export class LstmSequenceFunction extends AutogradFunction {
-  static override onceDifferentiable =
-    "the LSTM layer's backward through time uses gate activations saved in forward (RNN and GRU layers support it)";
   static override forward(
     ctx: FunctionContext,
     projected: Tensor,
@@ -43,60 +135,13 @@ export class LstmSequenceFunction extends AutogradFunction {
     const { timeDim, reverse, keep, sink } = config;
     const steps = projected.shape[timeDim]!;
     const hidden = weightHh.shape[1]!;
-    const recurrentT = weightHh.mT;
-    const outputs = new Array<Tensor>(steps);
-    const saved: Tensor[] = [];
-    let h = h0;
-    let c = c0;
-    for (let step = 0; step < steps; step++) {
-      const t = reverse ? steps - 1 - step : step;
-      const xt = projected.select(timeDim, t);
-      const recurrent = h.matmul(recurrentT);
-      const gates = xt.add(recurrent);
-      // Sigmoid over all four gates, then tanh written over the g slice: acts = [i, f, g, o].
-      const acts = gates.sigmoid();
-      const gatesG = gates.narrow(1, 2 * hidden, hidden);
-      const actsG = acts.narrow(1, 2 * hidden, hidden);
-      const g = gatesG.tanh();
-      actsG.copy_(g);
-      const i = acts.narrow(1, 0, hidden);
-      const f = acts.narrow(1, hidden, hidden);
-      const o = acts.narrow(1, 3 * hidden, hidden);
-      const kept = f.mul(c);
-      const added = i.mul(g);
-      const cNew = kept.add(added);
-      const squashed = cNew.tanh();
-      const hNew = o.mul(squashed);
-      for (const x of [xt, recurrent, gates, gatesG, actsG, g, i, f, o, kept, added]) x.dispose();
-      let hNext = hNew;
-      let cNext = cNew;
-      if (masks) {
-        // Past a sequence's end the state is carried over and the output is zero.
-        const mask = masks.select(0, t);
-        hNext = where(mask, hNew, h);
-        cNext = where(mask, cNew, c);
-        outputs[t] = where(mask, hNew, 0);
-        mask.dispose();
-        hNew.dispose();
-        cNew.dispose();
-      } else {
-        outputs[t] = hNew;
-      }
-      if (keep) saved.push(acts, squashed, h, c);
-      else {
-        acts.dispose();
-        squashed.dispose();
-        if (h !== h0 && !outputs.includes(h)) h.dispose();
-        if (c !== c0) c.dispose();
-      }
-      h = hNext;
-      c = cNext;
-    }
-    recurrentT.dispose();
+    const run = runSteps(projected, h0, c0, weightHh, masks, timeDim, reverse, keep);
+    const { outputs, saved } = run;
+    let { h, c } = run;
     const output = stack(outputs, timeDim);
     for (const x of outputs) if (x !== h && !saved.includes(x)) x.dispose();
     if (keep) {
-      ctx.saveForBackward(weightHh, ...(masks ? [masks] : []), ...saved);
+      ctx.saveForBackward(weightHh, projected, h0, c0, ...(masks ? [masks] : []), ...saved);
       ctx.values.config = { timeDim, reverse, steps, hidden, hasMasks: masks !== null };
       for (const x of saved) if (x !== h0 && x !== c0 && x !== h && x !== c) sink.push(x);
     }
@@ -115,9 +160,14 @@ export class LstmSequenceFunction extends AutogradFunction {
       hasMasks: boolean;
     };
     const savedAll = ctx.savedTensors;
-    const weightHh = savedAll[0]!;
-    const masks = hasMasks ? savedAll[1]! : null;
-    const perStep = savedAll.slice(hasMasks ? 2 : 1);
+    const [weightHh, projected, h0, c0] = savedAll as [Tensor, Tensor, Tensor, Tensor];
+    const masks = hasMasks ? savedAll[SAVED_INPUTS]! : null;
+    let perStep = savedAll.slice(SAVED_INPUTS + (hasMasks ? 1 : 0));
+    // Recording (gradients of gradients): the saved activations are constants, so recompute them
+    // from the graph's own inputs; the backward below, in tensor ops, is then differentiated
+    // through them.
+    const recomputed = isGradEnabled() ? runSteps(projected, h0, c0, weightHh, masks, timeDim, reverse, true) : null;
+    if (recomputed) perStep = recomputed.saved;
     const gateGrads = new Array<Tensor>(steps);
     const inOrder: Tensor[] = []; // gate gradients in processing order, for the weight gradient
     let dh = dhN;
@@ -197,6 +247,10 @@ export class LstmSequenceFunction extends AutogradFunction {
     const gatesAllT = gatesAll.mT;
     const dWeightHh = gatesAllT.matmul(previousAll);
     for (const x of [...gateGrads, gatesAll, previousAll, gatesAllT]) x.dispose();
+    if (recomputed) {
+      const held = new Set([h0, c0, ...recomputed.saved, recomputed.h, recomputed.c, ...recomputed.outputs]);
+      for (const x of held) if (x !== h0 && x !== c0) x.dispose();
+    }
     const grads: (Tensor | null)[] = [dProjected, dh, dc, dWeightHh];
     if (hasMasks) grads.push(null);
     return grads;

@@ -32,6 +32,12 @@ export { Adamax } from "./optimizers/adamax.js";
 export type { AdamaxOptions } from "./optimizers/adamax.js";
 export { NAdam } from "./optimizers/nadam.js";
 export type { NAdamOptions } from "./optimizers/nadam.js";
+export { RAdam } from "./optimizers/radam.js";
+export type { RAdamOptions } from "./optimizers/radam.js";
+export { Rprop } from "./optimizers/rprop.js";
+export type { RpropOptions } from "./optimizers/rprop.js";
+export { ASGD } from "./optimizers/asgd.js";
+export type { ASGDOptions } from "./optimizers/asgd.js";
 
 /** Learning-rate schedulers (`torch.optim.lr_scheduler`), also exported by name below. */
 export * as lrScheduler from "./lr-scheduler/index.js";

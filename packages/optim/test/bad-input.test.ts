@@ -3,19 +3,28 @@ import "@trek/autograd";
 import { registerBackend, tensor, zeros } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import {
+  ASGD,
   Adadelta,
   Adagrad,
   Adam,
   Adamax,
   AdamW,
+  ChainedScheduler,
+  ConstantLR,
   CosineAnnealingLR,
   CosineAnnealingWarmRestarts,
+  CyclicLR,
+  ExponentialLR,
   LambdaLR,
   LinearLR,
   MultiStepLR,
+  MultiplicativeLR,
   NAdam,
   OneCycleLR,
+  PolynomialLR,
+  RAdam,
   RMSprop,
+  Rprop,
   ReduceLROnPlateau,
   SGD,
   SequentialLR,
@@ -45,7 +54,7 @@ describe("optimizers reject bad hyperparameters, naming the optimizer and the va
     });
   }
 
-  for (const Ctor of [Adam, AdamW, Adamax, NAdam]) {
+  for (const Ctor of [Adam, AdamW, Adamax, NAdam, RAdam]) {
     it(`${Ctor.name}: betas outside [0, 1)`, () => {
       expect(() => new Ctor([param()], { betas: [1, 0.999] })).toThrow(`${Ctor.name}: invalid beta parameter at index 0: 1 (expected 0 ≤ beta < 1)`);
       expect(() => new Ctor([param()], { betas: [0.9, -0.5] })).toThrow(`${Ctor.name}: invalid beta parameter at index 1: -0.5`);
@@ -65,6 +74,25 @@ describe("optimizers reject bad hyperparameters, naming the optimizer and the va
     expect(() => new Adagrad([param()], { lrDecay: -1 })).toThrow("Adagrad: invalid lrDecay value: -1");
     expect(() => new Adadelta([param()], { rho: 1.5 })).toThrow("Adadelta: invalid rho: 1.5 (expected 0 ≤ rho ≤ 1)");
     expect(() => new NAdam([param()], { momentumDecay: -1 })).toThrow("NAdam: invalid momentumDecay value: -1");
+  });
+
+  it("RAdam, Rprop and ASGD name their options", () => {
+    expect(() => new RAdam([param()], { eps: -1 })).toThrow("RAdam: invalid epsilon value: -1");
+    expect(() => new RAdam([param()], { weightDecay: -0.1 })).toThrow("RAdam: invalid weightDecay value: -0.1");
+    expect(() => new RAdam([param()], { maximize: 1 as never })).toThrow("RAdam: maximize must be true or false, got 1");
+    expect(() => new Rprop([param()], { etas: [1.5, 1.2] })).toThrow("Rprop: invalid eta values: [1.5, 1.2] (expected 0 < etaminus < 1 < etaplus)");
+    expect(() => new Rprop([param()], { etas: [0.5, 1] })).toThrow("Rprop: invalid eta values: [0.5, 1]");
+    expect(() => new Rprop([param()], { etas: [0.5] as never })).toThrow("Rprop: etas must be a pair [etaminus, etaplus], got [0.5]");
+    expect(() => new Rprop([param()], { stepSizes: [1, 0.5] })).toThrow("Rprop: invalid stepSizes: [1, 0.5] (expected 0 ≤ min ≤ max)");
+    expect(() => new Rprop([param()], { stepSizes: 50 as never })).toThrow("Rprop: stepSizes must be a pair [min, max], got 50");
+    expect(() => new Rprop([{ params: [param()] }, { params: [param()], etas: [0, 2] }])).toThrow(
+      "Rprop: invalid eta values: [0, 2] (expected 0 < etaminus < 1 < etaplus) (parameter group 1)",
+    );
+    expect(() => new ASGD([param()], { lambd: -1e-4 })).toThrow("ASGD: invalid lambd value: -0.0001");
+    expect(() => new ASGD([param()], { alpha: NaN })).toThrow("ASGD: invalid alpha value: NaN");
+    expect(() => new ASGD([param()], { t0: -5 })).toThrow("ASGD: invalid t0 value: -5");
+    expect(() => new ASGD([param()], { weightDecay: -1 })).toThrow("ASGD: invalid weightDecay value: -1");
+    expect(() => new ASGD([param()], { maximize: "no" as never })).toThrow('ASGD: maximize must be true or false, got "no"');
   });
 });
 
@@ -156,6 +184,52 @@ describe("schedulers reject bad options", () => {
     );
     expect(() => new SequentialLR(a, { schedulers: [new LinearLR(a), new ReduceLROnPlateau(a) as never], milestones: [3] })).toThrow(
       "SequentialLR: schedulers[1] is not an LRScheduler (ReduceLROnPlateau needs a metric and cannot be sequenced)",
+    );
+  });
+
+  it("ConstantLR, PolynomialLR and MultiplicativeLR name the option and the value", () => {
+    expect(() => new ConstantLR(optimizer(), { factor: 1.5 })).toThrow("ConstantLR: factor must be in [0, 1], got 1.5");
+    expect(() => new ConstantLR(optimizer(), { totalIters: 0 })).toThrow("ConstantLR: totalIters must be a positive integer, got 0");
+    expect(() => new PolynomialLR(optimizer(), { totalIters: 2.5 })).toThrow("PolynomialLR: totalIters must be a positive integer, got 2.5");
+    expect(() => new PolynomialLR(optimizer(), { power: -1 })).toThrow("PolynomialLR: invalid power: -1 (expected a number ≥ 0)");
+    expect(() => new MultiplicativeLR(optimizer(), { lrLambda: [() => 1, () => 1] })).toThrow(
+      "MultiplicativeLR: expected 1 lrLambda functions (one per group), got 2",
+    );
+    expect(() => new MultiplicativeLR(optimizer(), { lrLambda: 0.9 as never })).toThrow("MultiplicativeLR: lrLambda 0 is not a function but number");
+  });
+
+  it("CyclicLR checks its bounds, sizes, mode and momentum", () => {
+    const base = { baseLr: 0.01, maxLr: 0.1 };
+    expect(() => new CyclicLR(optimizer(), { baseLr: [0.01, 0.02], maxLr: 0.1 })).toThrow("CyclicLR: expected 1 values for baseLr (one per group), got 2");
+    expect(() => new CyclicLR(optimizer(), { baseLr: -0.01, maxLr: 0.1 })).toThrow("CyclicLR: invalid baseLr: -0.01 (expected a number ≥ 0)");
+    expect(() => new CyclicLR(optimizer(), { ...base, stepSizeUp: 0 })).toThrow("CyclicLR: stepSizeUp must be a positive number, got 0");
+    expect(() => new CyclicLR(optimizer(), { ...base, stepSizeDown: -2 })).toThrow("CyclicLR: stepSizeDown must be a positive number, got -2");
+    expect(() => new CyclicLR(optimizer(), { ...base, mode: "sine" as never })).toThrow(
+      'CyclicLR: mode must be "triangular", "triangular2" or "exp_range" (or give a scaleFn), got "sine"',
+    );
+    expect(() => new CyclicLR(optimizer(), { ...base, scaleFn: (x) => x, scaleMode: "epoch" as never })).toThrow(
+      'CyclicLR: scaleMode must be "cycle" or "iterations", got "epoch"',
+    );
+    expect(() => new CyclicLR(optimizer(), { ...base, scaleFn: 2 as never })).toThrow("CyclicLR: scaleFn must be a function, got 2");
+    expect(() => new CyclicLR(new Adagrad([param()]), base)).toThrow(
+      "CyclicLR: cycleMomentum needs an optimizer with momentum or betas, and Adagrad has neither; pass cycleMomentum: false",
+    );
+    expect(() => new CyclicLR(new Adagrad([param()]), { ...base, cycleMomentum: false })).not.toThrow();
+    expect(() => new CyclicLR({} as never, base)).toThrow("CyclicLR: expected an Optimizer, got Object");
+  });
+
+  it("ChainedScheduler checks its schedulers", () => {
+    const a = optimizer();
+    const b = optimizer();
+    expect(() => new ChainedScheduler([])).toThrow("ChainedScheduler: expected at least one scheduler");
+    expect(() => new ChainedScheduler([new ConstantLR(a), new ExponentialLR(b, { gamma: 0.9 })])).toThrow(
+      "ChainedScheduler: schedulers[1] (ExponentialLR) belongs to another optimizer than schedulers[0]'s",
+    );
+    expect(() => new ChainedScheduler([new ConstantLR(a)], b)).toThrow(
+      "ChainedScheduler: schedulers[0] (ConstantLR) belongs to another optimizer than the one passed to ChainedScheduler",
+    );
+    expect(() => new ChainedScheduler([new ConstantLR(a), new ReduceLROnPlateau(a) as never])).toThrow(
+      "ChainedScheduler: schedulers[1] is not an LRScheduler (ReduceLROnPlateau needs a metric and cannot be chained)",
     );
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import "@trek/autograd";
 import { memory, registerBackend, scope, Tensor, tensor, zeros } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
-import { Adam, SGD, type Optimizer } from "@trek/optim";
+import { ASGD, Adam, SGD, type Optimizer } from "@trek/optim";
 import { OPTIMIZERS, loadFixture, makeProblem, objective, type OptimizerFixtures, type Problem } from "./support.js";
 
 registerBackend("cpu", () => new CpuBackend());
@@ -157,5 +157,27 @@ describe("parameter groups", () => {
     p.grad = tensor([1, 1]);
     optimizer.step();
     expect(values(p)).toEqual([0, 1]);
+  });
+});
+
+describe("ASGD's averaged parameters", () => {
+  it("ax is the mean of the parameters from step t0 + 2 on, and the parameters themselves until then", () => {
+    const problem = makeProblem(data, "float64");
+    const t0 = 3;
+    const optimizer = new ASGD([problem.w, problem.b], { lr: 0.05, t0 });
+    const history: number[][] = [];
+    for (let step = 1; step <= 10; step++) {
+      scope(() => {
+        optimizer.zeroGrad();
+        objective(problem).backward();
+        optimizer.step();
+      });
+      history.push(values(problem.w));
+      const ax = values(optimizer.state.get(problem.w)!.ax as Tensor);
+      const averaged = history.slice(Math.max(0, t0 + 1), step);
+      const expected = step <= t0 + 1 ? history[step - 1]! : averaged[0]!.map((_, i) => averaged.reduce((sum, row) => sum + row[i]!, 0) / averaged.length);
+      ax.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 14));
+      expect(optimizer.state.get(problem.w)!.mu).toBe(1 / Math.max(1, step - t0));
+    }
   });
 });

@@ -32,7 +32,7 @@ const TOLERANCE = { float64: { atol: 1e-13, rtol: 1e-12 }, float32: { atol: 1e-6
 describe("optimizer trajectories match PyTorch", () => {
   it("the fixtures cover every optimizer in both float dtypes", () => {
     const names = new Set(fixtures.cases.map((c) => `${c.optimizer}/${c.dtype}`));
-    for (const optimizer of ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam"]) {
+    for (const optimizer of ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"]) {
       expect(names.has(`${optimizer}/float64`) && names.has(`${optimizer}/float32`)).toBe(true);
     }
     expect(fixtures.cases.every((c) => c.trajectory.length === fixtures.steps)).toBe(true);
@@ -58,8 +58,8 @@ describe("optimizer trajectories match PyTorch", () => {
     expect(problem.w.backend.kernels?.matmul).toBeDefined();
   });
 
-  // PyTorch 1.13's NAdam has no `maximize`: maximizing −f must retrace minimizing f.
-  for (const c of fixtures.cases.filter((c) => c.optimizer === "NAdam")) {
+  // PyTorch 1.13's NAdam and RAdam have no `maximize`: maximizing −f must retrace minimizing f.
+  for (const c of fixtures.cases.filter((c) => c.optimizer === "NAdam" || c.optimizer === "RAdam")) {
     it(`${c.name} (${c.dtype}) with maximize on the negated objective follows PyTorch`, () => {
       const problem = makeProblem(fixtures.problem, c.dtype);
       const optimizer = makeOptimizer(c, problem, { maximize: true });

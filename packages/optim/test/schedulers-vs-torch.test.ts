@@ -3,13 +3,18 @@ import { registerBackend, zeros } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import {
   Adam,
+  ChainedScheduler,
+  ConstantLR,
   CosineAnnealingLR,
   CosineAnnealingWarmRestarts,
+  CyclicLR,
   ExponentialLR,
   LambdaLR,
   LinearLR,
   MultiStepLR,
+  MultiplicativeLR,
   OneCycleLR,
+  PolynomialLR,
   ReduceLROnPlateau,
   SGD,
   SequentialLR,
@@ -27,6 +32,10 @@ const fixtures = loadFixture<{ about: string; cases: SchedulerCase[] }>("schedul
 const LAMBDAS: Record<string, (epoch: number) => number> = {
   "0.95 ** epoch": (epoch) => 0.95 ** epoch,
   "1 / (1 + epoch)": (epoch) => 1 / (1 + epoch),
+  "0.9": () => 0.9,
+  "1 - 0.05 * epoch": (epoch) => 1 - 0.05 * epoch,
+  "0.9 ** x": (x) => 0.9 ** x,
+  "1 / x": (x) => 1 / x,
 };
 
 type Scheduler = LRScheduler | ReduceLROnPlateau;
@@ -68,6 +77,22 @@ function makeScheduler(name: string, optimizer: Optimizer, options: Record<strin
       );
       return new SequentialLR(optimizer, { schedulers: parts, milestones: options.milestones as number[] });
     }
+    case "ConstantLR":
+      return new ConstantLR(optimizer, o);
+    case "PolynomialLR":
+      return new PolynomialLR(optimizer, o);
+    case "MultiplicativeLR":
+      return new MultiplicativeLR(optimizer, { lrLambda: (options.lrLambda as string[]).map((text) => LAMBDAS[text]!) });
+    case "CyclicLR": {
+      const scaleFn = options.scaleFn === undefined ? undefined : LAMBDAS[options.scaleFn as string]!;
+      return new CyclicLR(optimizer, { ...options, scaleFn } as never);
+    }
+    case "ChainedScheduler": {
+      const parts = (options.schedulers as [string, Record<string, unknown>][]).map(
+        ([inner, innerOptions]) => makeScheduler(inner, optimizer, innerOptions) as LRScheduler,
+      );
+      return new ChainedScheduler(parts);
+    }
   }
   throw new Error(`no scheduler ${name}`);
 }
@@ -94,6 +119,7 @@ describe("learning-rate schedules match PyTorch", () => {
     for (const name of [
       "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
       "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "LambdaLR", "SequentialLR",
+      "ConstantLR", "PolynomialLR", "MultiplicativeLR", "CyclicLR", "ChainedScheduler",
     ]) {
       expect(names.has(name), name).toBe(true);
     }
@@ -149,6 +175,24 @@ describe("learning-rate schedules match PyTorch", () => {
     for (let i = 0; i < 3; i++) scheduler.step();
     expect(() => scheduler.step()).toThrow("OneCycleLR: tried to step 5 times, but totalSteps is 3");
   });
+
+  // PyTorch 1.13's CyclicLR cycles only `momentum`; later versions cycle Adam's beta1 the same way.
+  for (const c of fixtures.cases.filter((c) => c.scheduler === "CyclicLR" && c.options.cycleMomentum !== false)) {
+    it(`${c.name} on Adam: beta1 follows PyTorch's momentum schedule and beta2 stays`, () => {
+      const optimizer = makeOptimizer("Adam");
+      const scheduler = makeScheduler(c.scheduler, optimizer, c.options);
+      const lrs = [scheduler.getLastLr()];
+      const momentums = [momentumsOf(optimizer)];
+      for (const argument of drive(c)) {
+        advance(scheduler, optimizer, argument);
+        lrs.push(lrsOf(optimizer));
+        momentums.push(momentumsOf(optimizer));
+      }
+      expectListsClose(lrs, c.lrs);
+      expectListsClose(momentums, c.momentums!);
+      expect(optimizer.paramGroups.every((g) => (g.betas as number[])[1] === 0.999)).toBe(true);
+    });
+  }
 
   it("a changed gamma gives other rates (the comparison can fail)", () => {
     const c = fixtures.cases.find((c) => c.name === "step_lr")!;

@@ -18,6 +18,9 @@ const CONFIGS: [string, Record<string, unknown>][] = [
   ["Adadelta", { lr: 1, eps: 1e-3 }],
   ["Adamax", { lr: 0.05 }],
   ["NAdam", { lr: 0.05 }],
+  ["RAdam", { lr: 0.05, weightDecay: 0.1 }],
+  ["Rprop", { lr: 0.05, etas: [0.25, 1.5] }],
+  ["ASGD", { lr: 0.05, lambd: 0.01, t0: 3 }],
 ];
 
 interface StoredTensor {

@@ -10,8 +10,11 @@ import {
   Adam,
   Adamax,
   AdamW,
+  ASGD,
   NAdam,
+  RAdam,
   RMSprop,
+  Rprop,
   SGD,
   type Optimizer,
   type ParamGroupInput,
@@ -58,6 +61,9 @@ export const OPTIMIZERS: Record<string, new (params: never, options?: never) => 
   Adadelta,
   Adamax,
   NAdam,
+  RAdam,
+  Rprop,
+  ASGD,
 } as never;
 
 /** The fixtures' problem: parameters w [2, 3], b [3] and the data of the objective. */

@@ -54,7 +54,8 @@ export interface CollapsedDims {
 export function collapseDims(shape: Shape, operandStrides: readonly (readonly number[])[]): CollapsedDims {
   const k = operandStrides.length;
   const outShape: number[] = [];
-  const outStrides: number[][] = Array.from({ length: k }, () => []);
+  const outStrides: number[][] = new Array<number[]>(k);
+  for (let j = 0; j < k; j++) outStrides[j] = [];
   for (let d = 0; d < shape.length; d++) {
     const size = shape[d]!;
     if (size === 1) continue;

@@ -152,7 +152,8 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
-function perGroup(owner: string, option: string, value: number | number[], groups: number): number[] {
+/** One value per parameter group: `value` itself when it is a list of that length, else `value` repeated. */
+export function perGroup(owner: string, option: string, value: number | number[], groups: number): number[] {
   if (Array.isArray(value)) {
     if (value.length !== groups) throw new RangeError(`${owner}: expected ${groups} values for ${option} (one per group), got ${value.length}`);
     return value;
@@ -160,7 +161,8 @@ function perGroup(owner: string, option: string, value: number | number[], group
   return Array.from({ length: groups }, () => value);
 }
 
-function setMomentum(group: ParamGroup, useBeta1: boolean, momentum: number): void {
+/** Sets a group's momentum, or the first of its `betas` (Adam-style optimizers). */
+export function setMomentum(group: ParamGroup, useBeta1: boolean, momentum: number): void {
   if (useBeta1) {
     const betas = group.betas as number[];
     group.betas = [momentum, ...betas.slice(1)];

@@ -42,8 +42,19 @@ export { RNN, LSTM, GRU } from "./layers/recurrent.js";
 export type { RecurrentOptions, RNNOptions, RecurrentForwardOptions } from "./layers/recurrent.js";
 export { MultiheadAttention } from "./layers/attention.js";
 export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from "./layers/attention.js";
-export { TransformerEncoderLayer } from "./layers/transformer.js";
-export type { TransformerEncoderLayerOptions, TransformerEncoderLayerForwardOptions } from "./layers/transformer.js";
+export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer } from "./layers/transformer.js";
+export type {
+  TransformerEncoderLayerOptions,
+  TransformerEncoderLayerForwardOptions,
+  TransformerDecoderLayerOptions,
+  TransformerDecoderLayerForwardOptions,
+  TransformerEncoderOptions,
+  TransformerEncoderForwardOptions,
+  TransformerDecoderOptions,
+  TransformerDecoderForwardOptions,
+  TransformerOptions,
+  TransformerForwardOptions,
+} from "./layers/transformer.js";
 export {
   ReLU,
   LeakyReLU,

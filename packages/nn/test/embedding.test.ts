@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { registerBackend, tensor, zeros, type DType } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import { Embedding } from "@trek/nn";
-import { checkAgainstFixture, loadFixtures } from "./helpers.js";
+import { checkAgainstFixture, expectClose, loadFixtures, tolerance, type FixtureTensor } from "./helpers.js";
 
 registerBackend("cpu", () => new CpuBackend());
 
@@ -13,9 +13,12 @@ describe("Embedding matches PyTorch", () => {
   for (const dtype of DTYPES) {
     for (const [name, c] of Object.entries(cases)) {
       it(`${name} (${dtype})`, () => {
-        const m = c.module as { num: number; dim: number; paddingIdx?: number };
-        const layer = new Embedding(m.num, m.dim, { paddingIdx: m.paddingIdx ?? null });
+        const m = c.module as { num: number; dim: number; paddingIdx?: number; maxNorm?: number; normType?: number };
+        const layer = new Embedding(m.num, m.dim, { paddingIdx: m.paddingIdx ?? null, maxNorm: m.maxNorm ?? null, normType: m.normType });
         checkAgainstFixture(name, c, dtype, layer, (x) => layer.call(x.indices!));
+        // max_norm renormalizes the looked-up rows of the weight in place.
+        const after = (c as { weightAfter?: FixtureTensor }).weightAfter;
+        if (after) expectClose(layer.weight, after, tolerance(dtype), `${name} ${dtype} weight after the call`);
       });
     }
   }
@@ -42,6 +45,15 @@ describe("Embedding", () => {
     expect(trainable.call(tensor([0n])).tolistSync()).toEqual([[1, 2]]);
     vectors.mul_(0);
     expect(frozen.call(tensor([1n])).tolistSync()).toEqual([[3, 4]]);
+  });
+
+  it("maxNorm renormalizes only the looked-up rows, and prints like PyTorch", () => {
+    const layer = Embedding.fromPretrained(tensor([[3, 4], [6, 8], [0.3, 0.4]], { dtype: "float64" }), { maxNorm: 1 });
+    expect(layer.call(tensor([0n, 2n, 0n])).tolistSync()).toEqual([[0.6 / (1 + 2e-8), 0.8 / (1 + 2e-8)].map((v) => expect.closeTo(v, 12)), [0.3, 0.4], [0.6 / (1 + 2e-8), 0.8 / (1 + 2e-8)].map((v) => expect.closeTo(v, 12))]);
+    expect(layer.weight.select(1, 0).tolistSync()).toEqual([expect.closeTo(0.6, 6), 6, 0.3]);
+    expect(layer.reprTree()).toBe("Embedding(3, 2, max_norm=1.0)");
+    expect(new Embedding(4, 2, { paddingIdx: 0, maxNorm: 0.5, normType: 1 }).reprTree()).toBe("Embedding(4, 2, padding_idx=0, max_norm=0.5, norm_type=1.0)");
+    expect(() => new Embedding(4, 2, { maxNorm: -1 })).toThrow("Embedding: maxNorm must be non-negative, got -1");
   });
 
   it("rejects float indices and out-of-range indices clearly", () => {

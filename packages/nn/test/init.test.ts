@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Generator, empty, registerBackend, type Tensor } from "@trek/tensor";
+import { Generator, empty, manualSeed, registerBackend, type Tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import { Conv2d, GRU, init } from "@trek/nn";
 
@@ -47,6 +47,9 @@ describe("nn.init", () => {
   });
 
   it("xavier and kaiming scale with fan in/out", () => {
+    // Seeded: with 131,072 draws a std's sampling error is ~0.4 % (2e-4 at gain 2), close enough
+    // to the 5e-4 checked below that an unseeded run would fail now and then.
+    manualSeed(49);
     const w = empty([256, 512]);
     const xu = stats(init.xavierUniform_(w));
     expect(xu.max).toBeLessThanOrEqual(Math.sqrt(6 / 768));

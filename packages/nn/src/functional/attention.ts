@@ -1,5 +1,5 @@
 /** Scaled dot-product attention, the core of multi-head attention. */
-import { ShapeError, formatShape, full, ones, where, type Generator, type Tensor } from "@trek/tensor";
+import { ShapeError, formatShape, full, getDefaultDType, ones, where, type DType, type Generator, type Tensor } from "@trek/tensor";
 import { dropout } from "./dropout.js";
 
 /** Options of `scaledDotProductAttention`. */
@@ -20,13 +20,14 @@ export interface ScaledDotProductAttentionOptions {
 }
 
 /** Float mask with −∞ above the diagonal (query i may attend to keys ≤ i). */
-export function causalMask(queries: number, keys: number, like: Tensor): Tensor {
-  const rows = ones([queries, keys], { dtype: like.dtype, device: like.device });
+export function causalMask(queries: number, keys: number, like: Tensor | { dtype?: DType; device?: string }): Tensor {
+  const dtype = like.dtype ?? getDefaultDType();
+  const rows = ones([queries, keys], { dtype, device: like.device });
   // Keys j > i are masked: build the strict upper triangle with a comparison of index grids.
   const i = rows.cumsum(0); // 1 … L down each column
   const j = rows.cumsum(1); // 1 … S along each row
   const above = j.gt(i);
-  const minusInf = full([], -Infinity, { dtype: like.dtype, device: like.device });
+  const minusInf = full([], -Infinity, { dtype, device: like.device });
   const mask = where(above, minusInf, 0);
   for (const t of [rows, i, j, above, minusInf]) t.dispose();
   return mask;

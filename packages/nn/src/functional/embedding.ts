@@ -1,6 +1,6 @@
 /** Embedding lookup with a hand-written backward that leaves the padding row's gradient at zero. */
-import { DTypeError, ShapeError, formatShape, zeros, type Tensor } from "@trek/tensor";
-import { AutogradFunction, type FunctionContext } from "@trek/autograd";
+import { DTypeError, ShapeError, formatShape, full, where, zeros, type Tensor } from "@trek/tensor";
+import { AutogradFunction, noGrad, type FunctionContext } from "@trek/autograd";
 
 class EmbeddingFunction extends AutogradFunction {
   static override forward(ctx: FunctionContext, weight: Tensor, flatIndices: Tensor, paddingIdx: number | null): Tensor {
@@ -35,6 +35,34 @@ class EmbeddingFunction extends AutogradFunction {
 export interface EmbeddingOptions {
   /** Row whose gradient stays zero (a padding token); negative counts from the end. */
   paddingIdx?: number | null;
+  /**
+   * Rows looked up whose `normType`-norm exceeds this are rescaled **in place** (in `weight`,
+   * without gradient) to norm `maxNorm`, as PyTorch's `max_norm` does.
+   */
+  maxNorm?: number | null;
+  /** The p of the norm compared with `maxNorm` (default 2). */
+  normType?: number;
+}
+
+/**
+ * Rescales, in place and without recording gradients, the rows of `weight` listed in `indices`
+ * whose p-norm exceeds `maxNorm`: row · maxNorm / (norm + 1e-7), like `torch.embedding_renorm_`.
+ */
+function renormRows(weight: Tensor, flatIndices: Tensor, maxNorm: number, normType: number): void {
+  noGrad(() => {
+    const rows = weight.indexSelect(0, flatIndices);
+    const norms = rows.norm(normType, 1, true);
+    const over = norms.gt(maxNorm);
+    const limit = full([], maxNorm, { dtype: weight.dtype, device: weight.device });
+    const denominator = norms.add(1e-7);
+    const ratio = limit.div(denominator);
+    const scale = where(over, ratio, 1);
+    const scaled = rows.mul(scale);
+    const index = flatIndices.unsqueeze(1).expand(-1, weight.shape[1]!);
+    const updated = weight.scatter(0, index, scaled);
+    weight.copy_(updated);
+    for (const t of [rows, norms, over, limit, denominator, ratio, scale, scaled, index, updated]) t.dispose();
+  });
 }
 
 /**
@@ -55,6 +83,16 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOpt
     if (paddingIdx < 0) paddingIdx += numEmbeddings;
   }
   const flat = indices.reshape(-1);
+  const maxNorm = options.maxNorm ?? null;
+  if (maxNorm !== null) {
+    try {
+      renormRows(weight, flat, maxNorm, options.normType ?? 2);
+    } catch (err) {
+      flat.dispose();
+      if (err instanceof RangeError) throw new RangeError(`embedding: an index is out of range for ${numEmbeddings} embeddings (${err.message})`);
+      throw err;
+    }
+  }
   let rows: Tensor;
   try {
     rows = EmbeddingFunction.apply<Tensor>(weight, flat, paddingIdx);

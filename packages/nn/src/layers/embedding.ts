@@ -5,12 +5,19 @@ import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { embedding } from "../functional/embedding.js";
 import { normal_ } from "../init.js";
-import { checkPositiveInt, newParameter, type FactoryOptions } from "../util.js";
+import { checkPositiveInt, newParameter, pyFloat, type FactoryOptions } from "../util.js";
 
 /** Options of Embedding. */
 export interface EmbeddingOptions extends FactoryOptions {
   /** A padding token: its row starts at zero and never receives a gradient. Negative counts from the end. */
   paddingIdx?: number | null;
+  /**
+   * Each looked-up row whose norm exceeds this is renormalized **in place** to norm `maxNorm`
+   * before the lookup (PyTorch's `max_norm`; default none).
+   */
+  maxNorm?: number | null;
+  /** The p of the norm compared with `maxNorm` (default 2). */
+  normType?: number;
 }
 
 /** Options of `Embedding.fromPretrained`. */
@@ -18,6 +25,8 @@ export interface FromPretrainedOptions {
   /** Keep the vectors fixed (default true). */
   freeze?: boolean;
   paddingIdx?: number | null;
+  maxNorm?: number | null;
+  normType?: number;
 }
 
 /**
@@ -28,6 +37,8 @@ export class Embedding extends Module {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
@@ -37,6 +48,9 @@ export class Embedding extends Module {
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = normalizePaddingIdx(options.paddingIdx ?? null, numEmbeddings);
+    this.maxNorm = options.maxNorm ?? null;
+    this.normType = options.normType ?? 2;
+    if (this.maxNorm !== null && !(this.maxNorm >= 0)) throw new RangeError(`Embedding: maxNorm must be non-negative, got ${this.maxNorm}`);
     this.weight = newParameter([numEmbeddings, embeddingDim], options);
     this.resetParameters();
   }
@@ -48,7 +62,11 @@ export class Embedding extends Module {
   static fromPretrained(embeddings: Tensor, options: FromPretrainedOptions = {}): Embedding {
     if (embeddings.ndim !== 2) throw new ShapeError(`Embedding.fromPretrained: expected a 2-d tensor [num, dim], got ${formatShape(embeddings.shape)}`);
     const [num, dim] = embeddings.shape as [number, number];
-    const layer = new Embedding(num, dim, { paddingIdx: options.paddingIdx ?? null, dtype: embeddings.dtype, device: embeddings.device });
+    const layer = new Embedding(num, dim, {
+      paddingIdx: options.paddingIdx ?? null,
+      maxNorm: options.maxNorm ?? null,
+      normType: options.normType,
+      dtype: embeddings.dtype, device: embeddings.device });
     noGrad(() => layer.weight.copy_(embeddings));
     layer.weight.requiresGrad_(!(options.freeze ?? true));
     return layer;
@@ -71,11 +89,15 @@ export class Embedding extends Module {
     if (indices.dtype !== "int64" && indices.dtype !== "int32") {
       throw new DTypeError(`${this.reprTree()}: expected integer indices (int64 or int32), got ${indices.dtype} ${formatShape(indices.shape)}`);
     }
-    return embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
+    return embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ""}`;
+    let text = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) text += `, padding_idx=${this.paddingIdx}`;
+    if (this.maxNorm !== null) text += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) text += `, norm_type=${pyFloat(this.normType)}`;
+    return text;
   }
 }
 

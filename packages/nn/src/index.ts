@@ -25,14 +25,30 @@ export type {
 } from "./module.js";
 export { Parameter } from "./parameter.js";
 export { Sequential, ModuleList, ModuleDict } from "./containers.js";
-export type { FactoryOptions, Size2 } from "./util.js";
+export type { FactoryOptions, Size2, Size3 } from "./util.js";
 
 export { Identity, Flatten, Unflatten } from "./layers/basic.js";
 export { Linear, Bilinear } from "./layers/linear.js";
 export type { LinearOptions } from "./layers/linear.js";
-export { Conv1d, Conv2d, ConvTranspose2d } from "./layers/conv.js";
-export type { Conv1dLayerOptions, Conv2dLayerOptions, ConvTranspose2dLayerOptions } from "./layers/conv.js";
-export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d } from "./layers/pooling.js";
+export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d } from "./layers/conv.js";
+export type {
+  Conv1dLayerOptions,
+  Conv2dLayerOptions,
+  Conv3dLayerOptions,
+  ConvTranspose1dLayerOptions,
+  ConvTranspose2dLayerOptions,
+} from "./layers/conv.js";
+export {
+  MaxPool1d,
+  MaxPool2d,
+  MaxPool3d,
+  AvgPool1d,
+  AvgPool2d,
+  AvgPool3d,
+  AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
+  AdaptiveMaxPool2d,
+} from "./layers/pooling.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./layers/normalization.js";
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from "./layers/normalization.js";
 export { Dropout, Dropout2d } from "./layers/dropout.js";

@@ -13,6 +13,17 @@ export function pair(value: Size2 | readonly number[], op: string, what: string)
   throw new TypeError(`${op}: ${what} must be a number or a pair of numbers, got ${JSON.stringify(value)}`);
 }
 
+/** A size given as one number for every spatial dim of a 3-d op, or one per dim (D, H, W). */
+export type Size3 = number | readonly [number, number, number];
+
+/** Expands `n` or `[a, b, c]` to a triple; `what` and `op` name the argument in errors. */
+export function triple(value: Size3 | readonly number[], op: string, what: string): [number, number, number] {
+  if (typeof value === "number") return [value, value, value];
+  if (Array.isArray(value) && value.length === 3) return [value[0]!, value[1]!, value[2]!];
+  if (Array.isArray(value) && value.length === 1) return [value[0]!, value[0]!, value[0]!];
+  throw new TypeError(`${op}: ${what} must be a number or a triple of numbers, got ${JSON.stringify(value)}`);
+}
+
 /** Expands `n` or `[n]` to one number. */
 export function single(value: number | readonly [number], op: string, what: string): number {
   if (typeof value === "number") return value;

@@ -1,4 +1,7 @@
-/** Convolutions: conv1d and conv2d on @trek/tensor's conv2d op, convTranspose2d as its input gradient. */
+/**
+ * Convolutions: conv1d, conv2d and conv3d on @trek/tensor's conv2d op, convTranspose1d and
+ * convTranspose2d as its input gradient.
+ */
 import {
   ShapeError,
   conv2d as conv2dOp,
@@ -10,7 +13,7 @@ import {
   type PadMode,
   type Tensor,
 } from "@trek/tensor";
-import { pair, single, type Size2 } from "../util.js";
+import { pair, single, triple, type Size2, type Size3 } from "../util.js";
 
 /** Padding of a convolution: symmetric sizes, or "same" (output size = input size, stride 1) / "valid" (none). */
 export type ConvPadding = number | readonly number[] | "same" | "valid";
@@ -35,6 +38,26 @@ export interface Conv1dOptions {
   dilation?: number | readonly [number];
   groups?: number;
   paddingMode?: PaddingMode;
+}
+
+/** Options of `conv3d`. */
+export interface Conv3dOptions {
+  stride?: Size3;
+  /** Symmetric zero padding per axis (D, H, W), or "same" (stride 1) / "valid" (none). */
+  padding?: Size3 | "same" | "valid";
+  dilation?: Size3;
+  groups?: number;
+  /** Non-zero padding modes pad the input explicitly first, as PyTorch does. */
+  paddingMode?: PaddingMode;
+}
+
+/** Options of `convTranspose1d`. */
+export interface ConvTranspose1dOptions {
+  stride?: number | readonly [number];
+  padding?: number | readonly [number];
+  outputPadding?: number | readonly [number];
+  dilation?: number | readonly [number];
+  groups?: number;
 }
 
 /** Options of `convTranspose2d`. */
@@ -190,4 +213,139 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const result = out.squeeze(0);
   out.dispose();
   return result;
+}
+
+/**
+ * 1-d transposed convolution of `x` [N, Cin, L] (or [Cin, L]) with `weight` [Cin, Cout/groups, k];
+ * runs as a 2-d transposed convolution over a height-1 view. Output length:
+ * (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+ */
+export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTranspose1dOptions = {}): Tensor {
+  const op = "convTranspose1d";
+  if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${op}: expected input [N, C, L] or [C, L], got ${formatShape(x.shape)}`);
+  if (weight.ndim !== 3) throw new ShapeError(`${op}: expected weight [in, out/groups, k], got ${formatShape(weight.shape)}`);
+  const x4 = x.unsqueeze(x.ndim - 1);
+  const w4 = weight.unsqueeze(2);
+  try {
+    const out4 = convTranspose2d(x4, w4, bias, {
+      stride: [1, single(options.stride ?? 1, op, "stride")],
+      padding: [0, single(options.padding ?? 0, op, "padding")],
+      outputPadding: [0, single(options.outputPadding ?? 0, op, "outputPadding")],
+      dilation: [1, single(options.dilation ?? 1, op, "dilation")],
+      groups: options.groups ?? 1,
+    });
+    const result = out4.squeeze(out4.ndim - 2);
+    out4.dispose();
+    return result;
+  } finally {
+    x4.dispose();
+    w4.dispose();
+  }
+}
+
+/** Padding of each of the three axes of a 3-d convolution as [before, after] pairs. */
+function resolvePadding3d(
+  op: string,
+  padding: Size3 | "same" | "valid" | undefined,
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
+): [number, number][] {
+  if (padding === "same") {
+    if (stride.some((s) => s !== 1)) throw new ShapeError(`${op}: padding "same" needs stride 1, got stride (${stride.join(", ")})`);
+    return kernel.map((k, i) => {
+      const total = dilation[i]! * (k - 1);
+      const before = Math.floor(total / 2);
+      return [before, total - before] as [number, number];
+    });
+  }
+  if (padding === "valid" || padding === undefined) return [[0, 0], [0, 0], [0, 0]];
+  const sizes = triple(padding, op, "padding");
+  if (sizes.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`${op}: padding must be non-negative integers, got ${JSON.stringify(padding)}`);
+  return sizes.map((p) => [p, p] as [number, number]);
+}
+
+/**
+ * 3-d convolution (cross-correlation) of `x` [N, C, D, H, W] (or unbatched [C, D, H, W]) with
+ * `weight` [out, C/groups, kD, kH, kW] and an optional `bias` [out]. Runs as kD 2-d convolutions:
+ * for kernel depth i, the input depth slices i·dilation + stride·d of every output depth d are
+ * folded into the batch axis and convolved with `weight[:, :, i]`; the kD results are summed.
+ */
+export function conv3d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv3dOptions = {}): Tensor {
+  const op = "conv3d";
+  if (x.ndim !== 4 && x.ndim !== 5) throw new ShapeError(`${op}: expected input [N, C, D, H, W] or [C, D, H, W], got ${formatShape(x.shape)}`);
+  if (weight.ndim !== 5) throw new ShapeError(`${op}: expected weight [out, in/groups, kD, kH, kW], got ${formatShape(weight.shape)}`);
+  const groups = options.groups ?? 1;
+  const [outChannels, inPerGroup, kd, kh, kw] = weight.shape as [number, number, number, number, number];
+  const channels = x.shape[x.ndim - 4]!;
+  if (!Number.isInteger(groups) || groups < 1 || outChannels % groups !== 0) {
+    throw new ShapeError(`${op}: groups=${groups} must be a positive integer dividing the ${outChannels} output channels of weight ${formatShape(weight.shape)}`);
+  }
+  if (channels !== inPerGroup * groups) {
+    throw new ShapeError(
+      `${op}: input ${formatShape(x.shape)} has ${channels} channels, but weight ${formatShape(weight.shape)} with groups=${groups} expects ${inPerGroup * groups}`,
+    );
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outChannels)) {
+    throw new ShapeError(`${op}: bias must have shape [${outChannels}], got ${formatShape(bias.shape)}`);
+  }
+  const stride = triple(options.stride ?? 1, op, "stride");
+  const dilation = triple(options.dilation ?? 1, op, "dilation");
+  for (const v of [...stride, ...dilation]) {
+    if (!Number.isInteger(v) || v < 1) throw new ShapeError(`${op}: stride and dilation must be positive integers, got (${stride.join(", ")}) and (${dilation.join(", ")})`);
+  }
+  const paddingMode = options.paddingMode ?? "zeros";
+  const pads = resolvePadding3d(op, options.padding, [kd, kh, kw], stride, dilation);
+  const planeSymmetric = pads[1]![0] === pads[1]![1] && pads[2]![0] === pads[2]![1];
+  // Zeros: pad the depth axis here and let conv2d pad the plane (unless "same" needs asymmetric
+  // plane padding). Other modes pad every axis beforehand, as PyTorch does.
+  const explicitPlane = paddingMode !== "zeros" || !planeSymmetric;
+  const explicit = explicitPlane
+    ? [pads[2]![0], pads[2]![1], pads[1]![0], pads[1]![1], pads[0]![0], pads[0]![1]]
+    : [0, 0, 0, 0, pads[0]![0], pads[0]![1]];
+  const planePadding: [number, number] = explicitPlane ? [0, 0] : [pads[1]![0], pads[2]![0]];
+  const owned: Tensor[] = [];
+  const batched = x.ndim === 4 ? x.unsqueeze(0) : x;
+  if (batched !== x) owned.push(batched);
+  try {
+    const input = explicit.some((p) => p !== 0) ? pad(batched, explicit, padModeOf(paddingMode)) : batched;
+    if (input !== batched) owned.push(input);
+    const [n, c, depth, h, w] = input.shape as [number, number, number, number, number];
+    const outD = Math.floor((depth - dilation[0] * (kd - 1) - 1) / stride[0]) + 1;
+    if (outD <= 0) {
+      throw new ShapeError(`${op}: input ${formatShape(x.shape)} is too small for kernel (${kd}, ${kh}, ${kw}) with dilation (${dilation.join(", ")}) (output depth ${outD})`);
+    }
+    const params2d = { stride: [stride[1], stride[2]] as [number, number], padding: planePadding, dilation: [dilation[1], dilation[2]] as [number, number], groups };
+    let sum: Tensor | null = null;
+    for (let i = 0; i < kd; i++) {
+      const start = i * dilation[0];
+      const slices = input.slice(2, start, start + stride[0] * (outD - 1) + 1, stride[0]); // [N, C, outD, H, W]
+      const moved = slices.movedim(2, 1); // [N, outD, C, H, W]
+      const folded = moved.reshape(n * outD, c, h, w);
+      const w2 = weight.select(2, i); // [out, C/groups, kH, kW]
+      const params = conv2dParams(folded, w2, params2d, op);
+      const term = conv2dOp(folded, w2, i === 0 ? bias : null, params); // [N·outD, out, oh, ow]
+      for (const t of [slices, moved, folded, w2]) t.dispose();
+      if (sum === null) sum = term;
+      else {
+        const next: Tensor = sum.add(term);
+        sum.dispose();
+        term.dispose();
+        sum = next;
+      }
+    }
+    const [, , oh, ow] = sum!.shape as [number, number, number, number];
+    const unfolded = sum!.reshape(n, outD, outChannels, oh, ow);
+    sum!.dispose();
+    const moved = unfolded.movedim(1, 2); // [N, out, outD, oh, ow]
+    unfolded.dispose();
+    const out = moved.contiguous();
+    if (out !== moved) moved.dispose();
+    if (batched === x) return out;
+    const result = out.squeeze(0);
+    out.dispose();
+    return result;
+  } finally {
+    for (const t of owned) t.dispose();
+  }
 }

@@ -3,20 +3,33 @@
  * Import it as `import { functional as F } from "@trek/nn"`.
  */
 export { linear, bilinear } from "./linear.js";
-export { conv1d, conv2d, convTranspose2d } from "./conv.js";
-export type { Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, ConvPadding, PaddingMode } from "./conv.js";
+export { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d } from "./conv.js";
+export type { Conv1dOptions, Conv2dOptions, Conv3dOptions, ConvTranspose1dOptions, ConvTranspose2dOptions, ConvPadding, PaddingMode } from "./conv.js";
 export {
   maxPool1d,
   maxPool1dWithIndices,
   maxPool2d,
   maxPool2dWithIndices,
   avgPool1d,
+  maxPool3d,
+  maxPool3dWithIndices,
   avgPool2d,
+  avgPool3d,
   adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
   adaptiveMaxPool2d,
   adaptiveMaxPool2dWithIndices,
 } from "./pooling.js";
-export type { MaxPool1dOptions, MaxPool2dOptions, AvgPool1dOptions, AvgPool2dOptions, AdaptiveSize2 } from "./pooling.js";
+export type {
+  MaxPool1dOptions,
+  MaxPool2dOptions,
+  MaxPool3dOptions,
+  AvgPool1dOptions,
+  AvgPool2dOptions,
+  AvgPool3dOptions,
+  AdaptiveSize2,
+  AdaptiveSize3,
+} from "./pooling.js";
 export { batchNorm, layerNorm, groupNorm } from "./normalization.js";
 export type { BatchNormOptions, NormOptions } from "./normalization.js";
 export { dropout, dropout2d } from "./dropout.js";

@@ -1,14 +1,18 @@
-/** Pooling: max/avg pooling in 1-d and 2-d, and adaptive pooling to a fixed output size. */
+/**
+ * Pooling: max/avg pooling in 1-d, 2-d and 3-d, and adaptive pooling to a fixed output size. 3-d
+ * pooling pools each depth plane with the 2-d ops, then reduces sliding windows over depth.
+ */
 import {
   ShapeError,
   avgPool2d as avgPool2dOp,
   formatShape,
   maxPool2d as maxPool2dOp,
+  pad,
   pool2dParams,
   tensor,
   type Tensor,
 } from "@trek/tensor";
-import { pair, single, type Size2 } from "../util.js";
+import { pair, single, triple, type Size2, type Size3 } from "../util.js";
 
 /** Options of 2-d max pooling (stride defaults to the kernel size). */
 export interface MaxPool2dOptions {
@@ -25,6 +29,27 @@ export interface AvgPool2dOptions {
   ceilMode?: boolean;
   /** Count the zero padding in the divisor (default true). */
   countIncludePad?: boolean;
+  /** Divide every window's sum by this instead of its size. */
+  divisorOverride?: number | null;
+}
+
+/** Options of 3-d max pooling (stride defaults to the kernel size). */
+export interface MaxPool3dOptions {
+  stride?: Size3 | null;
+  padding?: Size3;
+  dilation?: Size3;
+  ceilMode?: boolean;
+}
+
+/** Options of 3-d average pooling (stride defaults to the kernel size). */
+export interface AvgPool3dOptions {
+  stride?: Size3 | null;
+  padding?: Size3;
+  ceilMode?: boolean;
+  /** Count the zero padding in the divisor (default true). */
+  countIncludePad?: boolean;
+  /** Divide every window's sum by this instead of its size. */
+  divisorOverride?: number | null;
 }
 
 /** Options of 1-d max pooling. */
@@ -46,12 +71,20 @@ export interface AvgPool1dOptions {
 /** Output size of adaptive pooling; null keeps the input's size on that axis. */
 export type AdaptiveSize2 = number | readonly [number | null, number | null];
 
+/** Output size of 3-d adaptive pooling (D, H, W); null keeps the input's size on that axis. */
+export type AdaptiveSize3 = number | readonly [number | null, number | null, number | null];
+
+const EXPECTED_RANK: Record<number, string> = {
+  1: "[N, C, L] or [C, L]",
+  2: "[N, C, H, W] or [C, H, W]",
+  3: "[N, C, D, H, W] or [C, D, H, W]",
+};
+
 /** Adds a batch dim to an unbatched input; `finish` removes it from the results again. */
 function batchedInput(op: string, x: Tensor, spatialDims: number): { input: Tensor; unbatched: boolean } {
   if (x.ndim === spatialDims + 2) return { input: x, unbatched: false };
   if (x.ndim === spatialDims + 1) return { input: x.unsqueeze(0), unbatched: true };
-  const expected = spatialDims === 2 ? "[N, C, H, W] or [C, H, W]" : "[N, C, L] or [C, L]";
-  throw new ShapeError(`${op}: expected input ${expected}, got ${formatShape(x.shape)}`);
+  throw new ShapeError(`${op}: expected input ${EXPECTED_RANK[spatialDims]}, got ${formatShape(x.shape)}`);
 }
 
 function unbatch(t: Tensor, unbatched: boolean): Tensor {
@@ -110,6 +143,7 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, options: MaxPool2dOption
 export function avgPool2d(x: Tensor, kernelSize: Size2, options: AvgPool2dOptions = {}): Tensor {
   const op = "avgPool2d";
   const { input, unbatched } = batchedInput(op, x, 2);
+  const divisor = checkDivisor(op, options.divisorOverride);
   const { params, oh, ow } = pool2dParams(
     input,
     {
@@ -117,14 +151,244 @@ export function avgPool2d(x: Tensor, kernelSize: Size2, options: AvgPool2dOption
       stride: options.stride == null ? null : pair(options.stride, op, "stride"),
       padding: pair(options.padding ?? 0, op, "padding"),
       ceilMode: options.ceilMode ?? false,
-      countIncludePad: options.countIncludePad ?? true,
+      countIncludePad: divisor === null ? (options.countIncludePad ?? true) : true,
     },
     op,
   );
-  const out = avgPool2dOp(input, params, oh, ow);
+  let out = avgPool2dOp(input, params, oh, ow);
+  if (divisor !== null) {
+    // The op divides by the padded window size; rescale its means to sums over the override.
+    const [h, w] = [input.shape[2]!, input.shape[3]!];
+    const rows = windowCounts(h, params.kernelSize[0], params.stride[0], params.padding[0], oh).withPad;
+    const cols = windowCounts(w, params.kernelSize[1], params.stride[1], params.padding[1], ow).withPad;
+    const scale = outerScale([[1], rows, cols], [[1], [1], [1]], () => divisor, out);
+    const scaled = out.mul(scale);
+    scale.dispose();
+    out.dispose();
+    out = scaled;
+  }
   if (input !== x) input.dispose();
   return unbatch(out, unbatched);
 }
+
+/** Checks a divisor override: null (none) or a non-zero integer. */
+function checkDivisor(op: string, divisor: number | null | undefined): number | null {
+  if (divisor == null) return null;
+  if (!Number.isInteger(divisor) || divisor === 0) throw new RangeError(`${op}: divisorOverride must be a non-zero integer, got ${divisor}`);
+  return divisor;
+}
+
+/**
+ * Window sizes along one axis of average pooling: with the padding (clipped at the end of the
+ * padded input) and without it, as PyTorch counts them.
+ */
+function windowCounts(n: number, k: number, s: number, p: number, m: number): { withPad: number[]; withoutPad: number[] } {
+  const withPad: number[] = [];
+  const withoutPad: number[] = [];
+  for (let o = 0; o < m; o++) {
+    const start = o * s - p;
+    const end = Math.min(start + k, n + p);
+    withPad.push(end - start);
+    withoutPad.push(Math.min(end, n) - Math.max(start, 0));
+  }
+  return { withPad, withoutPad };
+}
+
+/**
+ * A constant [D, H, W] tensor: numerator(d, h, w) / divisor(d, h, w), where the numerator is the
+ * product of per-axis factors `num` and the divisor the product of `den` (or `override()`).
+ */
+function outerScale(num: number[][], den: number[][], override: (() => number) | null, like: Tensor): Tensor {
+  const [a, b, c] = num as [number[], number[], number[]];
+  const [da, db, dc] = den as [number[], number[], number[]];
+  const values = new Float64Array(a.length * b.length * c.length);
+  let i = 0;
+  for (let x = 0; x < a.length; x++) {
+    for (let y = 0; y < b.length; y++) {
+      for (let z = 0; z < c.length; z++) {
+        const divisor = override ? override() : da[x]! * db[y]! * dc[z]!;
+        values[i++] = (a[x]! * b[y]! * c[z]!) / divisor;
+      }
+    }
+  }
+  return tensor(values, { shape: [a.length, b.length, c.length], dtype: like.dtype, device: like.device });
+}
+
+/** Output length of pooling along one axis, as PyTorch computes it. */
+function poolOutSize(size: number, k: number, s: number, p: number, dilation: number, ceilMode: boolean): number {
+  const span = size + 2 * p - dilation * (k - 1) - 1;
+  let out = (ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+  // The last window must start inside the input or the left padding.
+  if (ceilMode && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+interface Pool3dSetup {
+  input: Tensor;
+  unbatched: boolean;
+  kernel: [number, number, number];
+  stride: [number, number, number];
+  padding: [number, number, number];
+  dilation: [number, number, number];
+  outD: number;
+}
+
+/** Normalizes 3-d pooling arguments and checks the depth axis (2-d pooling checks the plane). */
+function pool3dSetup(
+  op: string,
+  x: Tensor,
+  kernelSize: Size3,
+  options: { stride?: Size3 | null; padding?: Size3; dilation?: Size3; ceilMode?: boolean },
+): Pool3dSetup {
+  const kernel = triple(kernelSize, op, "kernelSize");
+  const stride = options.stride == null ? kernel : triple(options.stride, op, "stride");
+  const padding = triple(options.padding ?? 0, op, "padding");
+  const dilation = triple(options.dilation ?? 1, op, "dilation");
+  for (let axis = 0; axis < 3; axis++) {
+    if (!(kernel[axis]! >= 1 && stride[axis]! >= 1 && dilation[axis]! >= 1)) {
+      throw new ShapeError(`${op}: kernelSize, stride and dilation must be ≥ 1, got [${kernel}], [${stride}], [${dilation}]`);
+    }
+    if (!(padding[axis]! >= 0 && padding[axis]! <= Math.floor(kernel[axis]! / 2))) {
+      throw new ShapeError(`${op}: padding [${padding}] must be at most half the kernel size [${kernel}]`);
+    }
+  }
+  const { input, unbatched } = batchedInput(op, x, 3);
+  const depth = input.shape[2]!;
+  const outD = poolOutSize(depth, kernel[0], stride[0], padding[0], dilation[0], options.ceilMode ?? false);
+  if (outD <= 0) {
+    if (input !== x) input.dispose();
+    throw new ShapeError(`${op}: input ${formatShape(x.shape)} is too small for kernel [${kernel}] (output depth ${outD})`);
+  }
+  return { input, unbatched, kernel, stride, padding, dilation, outD };
+}
+
+/**
+ * Windows over depth of a [N, C, D, oh, ow] tensor: pads depth by `fill` so that every output
+ * window fits, and returns [N, C, outD, oh, ow, k] (the k dilated taps of each window).
+ */
+function depthWindows(t: Tensor, setup: Pool3dSetup, fill: number): Tensor {
+  const { kernel, stride, padding, dilation, outD } = setup;
+  const span = dilation[0] * (kernel[0] - 1) + 1;
+  const needed = (outD - 1) * stride[0] + span;
+  const right = needed - t.shape[2]! - padding[0];
+  const padded = padding[0] === 0 && right === 0 ? t : pad(t, [0, 0, 0, 0, padding[0], right], "constant", fill);
+  const windows = padded.unfold(2, span, stride[0]);
+  if (padded !== t) padded.dispose();
+  if (dilation[0] === 1) return windows;
+  const taps = windows.slice(5, 0, span, dilation[0]);
+  windows.dispose();
+  return taps;
+}
+
+function maxPool3dImpl(x: Tensor, kernelSize: Size3, options: MaxPool3dOptions, withIndices: boolean): [Tensor, Tensor | null] {
+  const op = "maxPool3d";
+  const setup = pool3dSetup(op, x, kernelSize, options);
+  const { input, unbatched, kernel, stride, padding, dilation, outD } = setup;
+  const [n, c, d, h, w] = input.shape as [number, number, number, number, number];
+  const planes = input.reshape(n, c * d, h, w);
+  try {
+    const { params, oh, ow } = pool2dParams(
+      planes,
+      {
+        kernelSize: [kernel[1], kernel[2]],
+        stride: [stride[1], stride[2]],
+        padding: [padding[1], padding[2]],
+        dilation: [dilation[1], dilation[2]],
+        ceilMode: options.ceilMode ?? false,
+      },
+      op,
+    );
+    const pooled = maxPool2dOp(planes, params, oh, ow, withIndices);
+    const plane = pooled.values.reshape(n, c, d, oh, ow);
+    pooled.values.dispose();
+    const windows = depthWindows(plane, setup, Number.NEGATIVE_INFINITY);
+    plane.dispose();
+    const values = windows.amax(5);
+    let indices: Tensor | null = null;
+    if (withIndices) {
+      // Depth of each maximum, then the plane index (h·W + w) at that depth: d·H·W + h·W + w.
+      const tap = windows.argmax(5);
+      const starts = BigInt64Array.from({ length: outD }, (_, o) => BigInt(o * stride[0] - padding[0]));
+      const base = tensor(starts, { shape: [outD, 1, 1], device: input.device });
+      const scaledTap = tap.mul(dilation[0]);
+      const depthOfMax = scaledTap.add(base);
+      const planeIndices = pooled.indices!.long();
+      const planeIndices5 = planeIndices.reshape(n, c, d, oh, ow);
+      const planeOfMax = planeIndices5.gather(2, depthOfMax);
+      const depthOffset = depthOfMax.mul(h * w);
+      indices = depthOffset.add(planeOfMax);
+      for (const t of [tap, base, scaledTap, depthOfMax, planeIndices, planeIndices5, planeOfMax, depthOffset]) t.dispose();
+    }
+    pooled.indices?.dispose();
+    windows.dispose();
+    return [unbatch(values, unbatched), indices && unbatch(indices, unbatched)];
+  } finally {
+    planes.dispose();
+    if (input !== x) input.dispose();
+  }
+}
+
+/** 3-d max pooling of `x` [N, C, D, H, W] (or [C, D, H, W]). */
+export function maxPool3d(x: Tensor, kernelSize: Size3, options: MaxPool3dOptions = {}): Tensor {
+  return maxPool3dImpl(x, kernelSize, options, false)[0];
+}
+
+/** 3-d max pooling with the int64 flat index (d·H·W + h·W + w) of each maximum, like PyTorch. */
+export function maxPool3dWithIndices(x: Tensor, kernelSize: Size3, options: MaxPool3dOptions = {}): [Tensor, Tensor] {
+  return maxPool3dImpl(x, kernelSize, options, true) as [Tensor, Tensor];
+}
+
+/**
+ * 3-d average pooling of `x` [N, C, D, H, W] (or [C, D, H, W]): 2-d average pooling of each depth
+ * plane, sums over depth windows, then one rescale to PyTorch's divisor (the window size with or
+ * without the padding, or `divisorOverride`).
+ */
+export function avgPool3d(x: Tensor, kernelSize: Size3, options: AvgPool3dOptions = {}): Tensor {
+  const op = "avgPool3d";
+  const divisor = checkDivisor(op, options.divisorOverride);
+  const setup = pool3dSetup(op, x, kernelSize, options);
+  const { input, unbatched, kernel, stride, padding, outD } = setup;
+  const [n, c, d, h, w] = input.shape as [number, number, number, number, number];
+  const planes = input.reshape(n, c * d, h, w);
+  try {
+    const { params, oh, ow } = pool2dParams(
+      planes,
+      {
+        kernelSize: [kernel[1], kernel[2]],
+        stride: [stride[1], stride[2]],
+        padding: [padding[1], padding[2]],
+        ceilMode: options.ceilMode ?? false,
+        countIncludePad: true,
+      },
+      op,
+    );
+    const means = avgPool2dOp(planes, params, oh, ow);
+    const plane = means.reshape(n, c, d, oh, ow);
+    means.dispose();
+    const windows = depthWindows(plane, setup, 0);
+    plane.dispose();
+    const sums = windows.sum(5); // Σ over depth of the plane means (plane sums / padded plane size)
+    windows.dispose();
+    const depthCounts = windowCounts(d, kernel[0], stride[0], padding[0], outD);
+    const rowCounts = windowCounts(h, kernel[1], stride[1], padding[1], oh);
+    const colCounts = windowCounts(w, kernel[2], stride[2], padding[2], ow);
+    const counts = options.countIncludePad ?? true ? "withPad" : "withoutPad";
+    const scale = outerScale(
+      [depthCounts.withPad.map(() => 1), rowCounts.withPad, colCounts.withPad],
+      [depthCounts[counts], rowCounts[counts], colCounts[counts]],
+      divisor === null ? null : () => divisor,
+      input,
+    );
+    const out = sums.mul(scale);
+    sums.dispose();
+    scale.dispose();
+    return unbatch(out, unbatched);
+  } finally {
+    planes.dispose();
+    if (input !== x) input.dispose();
+  }
+}
+
 
 /** Runs a 2-d pooling function over a height-1 view of a 1-d input. */
 function as1d<T extends Tensor | [Tensor, Tensor]>(op: string, x: Tensor, run: (x4: Tensor) => T): T {
@@ -288,4 +552,47 @@ function windowIndex(n: number, m: number, device: string): Tensor {
     }
   }
   return tensor(values, { device });
+}
+
+/**
+ * Adaptive average pooling of `x` [N, C, D, H, W] (or [C, D, H, W]) to `outputSize` (D, H, W):
+ * 2-d adaptive pooling of each depth plane, then an averaging matrix over depth (the average
+ * over a box is separable).
+ */
+export function adaptiveAvgPool3d(x: Tensor, outputSize: AdaptiveSize3): Tensor {
+  const op = "adaptiveAvgPool3d";
+  const { input, unbatched } = batchedInput(op, x, 3);
+  const [n, c, d, h, w] = input.shape as [number, number, number, number, number];
+  const sizes = typeof outputSize === "number" ? [outputSize, outputSize, outputSize] : outputSize;
+  if (!Array.isArray(sizes) || sizes.length !== 3) {
+    if (input !== x) input.dispose();
+    throw new ShapeError(`${op}: output size must be a number or three sizes, got ${JSON.stringify(outputSize)}`);
+  }
+  const od = sizes[0] ?? d;
+  if (!Number.isInteger(od) || od <= 0) {
+    if (input !== x) input.dispose();
+    throw new ShapeError(`${op}: output size must be positive integers, got ${JSON.stringify(outputSize)}`);
+  }
+  const planes = input.reshape(n, c * d, h, w);
+  try {
+    const pooled = adaptiveAvgPool2d(planes, [sizes[1] ?? null, sizes[2] ?? null]);
+    const [oh, ow] = [pooled.shape[2]!, pooled.shape[3]!];
+    const flat = pooled.reshape(n, c, d, oh * ow);
+    pooled.dispose();
+    let out: Tensor;
+    if (od === d) {
+      out = flat.reshape(n, c, od, oh, ow);
+    } else {
+      const depth = averagingMatrix(d, od, input); // [od, D]
+      const averaged = depth.matmul(flat); // [N, C, od, oh·ow]
+      out = averaged.reshape(n, c, od, oh, ow);
+      depth.dispose();
+      averaged.dispose();
+    }
+    flat.dispose();
+    return unbatch(out, unbatched);
+  } finally {
+    planes.dispose();
+    if (input !== x) input.dispose();
+  }
 }

@@ -1,10 +1,10 @@
-/** Convolution layers: Conv1d, Conv2d, ConvTranspose2d. */
+/** Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d. */
 import { ShapeError, formatShape, type Tensor } from "@trek/tensor";
 import { Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
-import { conv1d, conv2d, convTranspose2d, type PaddingMode } from "../functional/conv.js";
+import { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, type PaddingMode } from "../functional/conv.js";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "../init.js";
-import { checkPositiveInt, newParameter, pair, pyTuple, single, type FactoryOptions, type Size2 } from "../util.js";
+import { checkPositiveInt, newParameter, pair, pyTuple, single, triple, type FactoryOptions, type Size2, type Size3 } from "../util.js";
 
 /** Options of Conv2d. */
 export interface Conv2dLayerOptions extends FactoryOptions {
@@ -25,6 +25,27 @@ export interface Conv1dLayerOptions extends FactoryOptions {
   groups?: number;
   bias?: boolean;
   paddingMode?: PaddingMode;
+}
+
+/** Options of Conv3d. */
+export interface Conv3dLayerOptions extends FactoryOptions {
+  stride?: Size3;
+  /** Symmetric zero padding per axis (D, H, W), or "same" (stride 1) / "valid" (none). */
+  padding?: Size3 | "same" | "valid";
+  dilation?: Size3;
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: PaddingMode;
+}
+
+/** Options of ConvTranspose1d. */
+export interface ConvTranspose1dLayerOptions extends FactoryOptions {
+  stride?: number;
+  padding?: number;
+  outputPadding?: number;
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
 }
 
 /** Options of ConvTranspose2d. */
@@ -75,39 +96,58 @@ function convReprTail(
   return s;
 }
 
+/** The options Conv2d and Conv3d share, per spatial axis of type `S`. */
+interface ConvNdOptions<S> extends FactoryOptions {
+  stride?: S;
+  padding?: S | "same" | "valid";
+  dilation?: S;
+  groups?: number;
+  bias?: boolean;
+  paddingMode?: PaddingMode;
+}
+
 /**
- * 2-d convolution over [N, C, H, W] (or [C, H, W]) inputs, like `torch.nn.Conv2d`. `weight` is
- * [out, in/groups, kH, kW].
+ * What Conv2d and Conv3d share: options resolved to one value per spatial axis, the parameters
+ * and their initialization, the input check and the repr. Subclasses run the convolution.
  */
-export class Conv2d extends Module {
+abstract class ConvNd<T extends number[]> extends Module {
   readonly inChannels: number;
   readonly outChannels: number;
-  readonly kernelSize: [number, number];
-  readonly stride: [number, number];
-  readonly padding: [number, number] | "same" | "valid";
-  readonly dilation: [number, number];
+  readonly kernelSize: T;
+  readonly stride: T;
+  readonly padding: T | "same" | "valid";
+  readonly dilation: T;
   readonly groups: number;
   readonly paddingMode: PaddingMode;
   weight: Parameter;
   bias: Parameter | null;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2dLayerOptions = {}) {
+  protected constructor(
+    layer: string,
+    perAxis: (value: unknown, layer: string, what: string) => T,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: unknown,
+    options: ConvNdOptions<unknown>,
+  ) {
     super();
     const groups = options.groups ?? 1;
-    checkGroups("Conv2d", inChannels, outChannels, groups);
+    checkGroups(layer, inChannels, outChannels, groups);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    this.kernelSize = pair(kernelSize, "Conv2d", "kernelSize");
-    this.stride = pair(options.stride ?? 1, "Conv2d", "stride");
+    this.kernelSize = perAxis(kernelSize, layer, "kernelSize");
+    this.stride = perAxis(options.stride ?? 1, layer, "stride");
     const padding = options.padding ?? 0;
-    this.padding = typeof padding === "string" ? padding : pair(padding, "Conv2d", "padding");
-    this.dilation = pair(options.dilation ?? 1, "Conv2d", "dilation");
+    this.padding = typeof padding === "string" ? (padding as "same" | "valid") : perAxis(padding, layer, "padding");
+    this.dilation = perAxis(options.dilation ?? 1, layer, "dilation");
     this.groups = groups;
     this.paddingMode = options.paddingMode ?? "zeros";
-    if (this.padding === "same" && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
-      throw new RangeError(`Conv2d: padding "same" is not supported for strided convolutions (stride ${pyTuple(this.stride)})`);
+    if (this.padding === "same" && this.stride.some((s) => s !== 1)) {
+      throw new RangeError(`${layer}: padding "same" is not supported for strided convolutions (stride ${pyTuple(this.stride)})`);
     }
-    for (const k of this.kernelSize) checkPositiveInt("Conv2d", "kernelSize", k);
+    for (const k of this.kernelSize) checkPositiveInt(layer, "kernelSize", k);
+    for (const v of this.stride) checkPositiveInt(layer, "stride", v);
+    for (const v of this.dilation) checkPositiveInt(layer, "dilation", v);
     this.weight = newParameter([outChannels, inChannels / groups, ...this.kernelSize], options);
     this.bias = options.bias === false ? null : newParameter([outChannels], options);
     this.resetParameters();
@@ -117,20 +157,20 @@ export class Conv2d extends Module {
     resetConv(this.weight, this.bias);
   }
 
-  forward(x: Tensor): Tensor {
-    const channels = x.ndim === 4 ? x.shape[1] : x.ndim === 3 ? x.shape[0] : -1;
+  /** Throws unless `x` is [N, inChannels, …axes] or unbatched [inChannels, …axes]. */
+  protected checkInput(x: Tensor, axes: string): void {
+    const spatial = this.kernelSize.length;
+    const channels = x.ndim === spatial + 2 ? x.shape[1] : x.ndim === spatial + 1 ? x.shape[0] : -1;
     if (channels !== this.inChannels) {
       throw new ShapeError(
-        `${this.reprTree()}: expected input [N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W], got ${formatShape(x.shape)}`,
+        `${this.reprTree()}: expected input [N, ${this.inChannels}, ${axes}] or [${this.inChannels}, ${axes}], got ${formatShape(x.shape)}`,
       );
     }
-    return conv2d(x, this.weight, this.bias, {
-      stride: this.stride,
-      padding: this.padding,
-      dilation: this.dilation,
-      groups: this.groups,
-      paddingMode: this.paddingMode,
-    });
+  }
+
+  /** The options the functional convolution takes. */
+  protected convOptions(): { stride: T; padding: T | "same" | "valid"; dilation: T; groups: number; paddingMode: PaddingMode } {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, paddingMode: this.paddingMode };
   }
 
   override extraRepr(): string {
@@ -138,6 +178,21 @@ export class Conv2d extends Module {
       `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}` +
       convReprTail(this.padding, this.dilation, null, this.groups, this.bias !== null, this.paddingMode)
     );
+  }
+}
+
+/**
+ * 2-d convolution over [N, C, H, W] (or [C, H, W]) inputs, like `torch.nn.Conv2d`. `weight` is
+ * [out, in/groups, kH, kW].
+ */
+export class Conv2d extends ConvNd<[number, number]> {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: Conv2dLayerOptions = {}) {
+    super("Conv2d", (v, layer, what) => pair(v as Size2, layer, what), inChannels, outChannels, kernelSize, options);
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x, "H, W");
+    return conv2d(x, this.weight, this.bias, this.convOptions());
   }
 }
 
@@ -203,6 +258,38 @@ export class Conv1d extends Module {
 }
 
 /**
+ * The output padding that makes a transposed convolution produce `outputSize` (the trailing
+ * spatial sizes, optionally preceded by the batch and channel sizes), as PyTorch chooses it;
+ * throws a ShapeError naming the layer when the size is out of reach.
+ */
+function transposedOutputPadding(
+  layer: Module,
+  x: Tensor,
+  outputSize: readonly number[],
+  stride: readonly number[],
+  padding: readonly number[],
+  kernelSize: readonly number[],
+  dilation: readonly number[],
+): number[] {
+  const k = stride.length;
+  const spatial = outputSize.length === k + 2 || outputSize.length === k + 1 ? outputSize.slice(outputSize.length - k) : outputSize;
+  if (spatial.length !== k) {
+    throw new ShapeError(`${layer.reprTree()}: outputSize must have ${k} or ${k + 2} elements (got ${outputSize.length})`);
+  }
+  const inSizes = x.shape.slice(x.ndim - k);
+  const minSizes = inSizes.map((n, d) => (n - 1) * stride[d]! - 2 * padding[d]! + dilation[d]! * (kernelSize[d]! - 1) + 1);
+  const maxSizes = minSizes.map((m, d) => m + stride[d]! - 1);
+  spatial.forEach((size, d) => {
+    if (!Number.isInteger(size) || size < minSizes[d]! || size > maxSizes[d]!) {
+      throw new ShapeError(
+        `${layer.reprTree()}: requested an output size of ${formatShape(spatial)}, but valid sizes range from ${formatShape(minSizes)} to ${formatShape(maxSizes)} (for an input of ${formatShape(inSizes)})`,
+      );
+    }
+  });
+  return spatial.map((size, d) => size - minSizes[d]!);
+}
+
+/**
  * 2-d transposed convolution, like `torch.nn.ConvTranspose2d`: maps [N, in, H, W] to
  * [N, out, H', W'] with H' = (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
  * `weight` is [in, out/groups, kH, kW].
@@ -240,17 +327,25 @@ export class ConvTranspose2d extends Module {
     resetConv(this.weight, this.bias);
   }
 
-  forward(x: Tensor): Tensor {
+  /**
+   * `outputSize` ([H, W], or the full [N, C, H, W] / [C, H, W] shape) picks the output padding
+   * that yields that size, like PyTorch's `output_size` argument (instead of `outputPadding`).
+   */
+  forward(x: Tensor, outputSize?: readonly number[]): Tensor {
     const channels = x.ndim === 4 ? x.shape[1] : x.ndim === 3 ? x.shape[0] : -1;
     if (channels !== this.inChannels) {
       throw new ShapeError(
         `${this.reprTree()}: expected input [N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W], got ${formatShape(x.shape)}`,
       );
     }
+    const outputPadding =
+      outputSize === undefined
+        ? this.outputPadding
+        : (transposedOutputPadding(this, x, outputSize, this.stride, this.padding, this.kernelSize, this.dilation) as [number, number]);
     return convTranspose2d(x, this.weight, this.bias, {
       stride: this.stride,
       padding: this.padding,
-      outputPadding: this.outputPadding,
+      outputPadding,
       dilation: this.dilation,
       groups: this.groups,
     });
@@ -260,6 +355,87 @@ export class ConvTranspose2d extends Module {
     return (
       `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}` +
       convReprTail(this.padding, this.dilation, this.outputPadding, this.groups, this.bias !== null, "zeros")
+    );
+  }
+}
+
+/**
+ * 3-d convolution over [N, C, D, H, W] (or [C, D, H, W]) inputs, like `torch.nn.Conv3d`.
+ * `weight` is [out, in/groups, kD, kH, kW].
+ */
+export class Conv3d extends ConvNd<[number, number, number]> {
+  constructor(inChannels: number, outChannels: number, kernelSize: Size3, options: Conv3dLayerOptions = {}) {
+    super("Conv3d", (v, layer, what) => triple(v as Size3, layer, what), inChannels, outChannels, kernelSize, options);
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x, "D, H, W");
+    return conv3d(x, this.weight, this.bias, this.convOptions());
+  }
+}
+
+/**
+ * 1-d transposed convolution, like `torch.nn.ConvTranspose1d`: maps [N, in, L] (or [in, L]) to
+ * [N, out, L'] with L' = (L − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1.
+ * `weight` is [in, out/groups, k].
+ */
+export class ConvTranspose1d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly outputPadding: number;
+  readonly dilation: number;
+  readonly groups: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvTranspose1dLayerOptions = {}) {
+    super();
+    const groups = options.groups ?? 1;
+    checkGroups("ConvTranspose1d", inChannels, outChannels, groups);
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = single(kernelSize, "ConvTranspose1d", "kernelSize");
+    checkPositiveInt("ConvTranspose1d", "kernelSize", this.kernelSize);
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 0;
+    this.outputPadding = options.outputPadding ?? 0;
+    this.dilation = options.dilation ?? 1;
+    this.groups = groups;
+    this.weight = newParameter([inChannels, outChannels / groups, this.kernelSize], options);
+    this.bias = options.bias === false ? null : newParameter([outChannels], options);
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    resetConv(this.weight, this.bias);
+  }
+
+  /** `outputSize` ([L], or the full [N, C, L] / [C, L] shape) picks the output padding, like PyTorch's `output_size`. */
+  forward(x: Tensor, outputSize?: readonly number[]): Tensor {
+    const channels = x.ndim === 3 ? x.shape[1] : x.ndim === 2 ? x.shape[0] : -1;
+    if (channels !== this.inChannels) {
+      throw new ShapeError(`${this.reprTree()}: expected input [N, ${this.inChannels}, L] or [${this.inChannels}, L], got ${formatShape(x.shape)}`);
+    }
+    const outputPadding =
+      outputSize === undefined
+        ? this.outputPadding
+        : transposedOutputPadding(this, x, outputSize, [this.stride], [this.padding], [this.kernelSize], [this.dilation])[0]!;
+    return convTranspose1d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+
+  override extraRepr(): string {
+    return (
+      `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple([this.kernelSize])}, stride=${pyTuple([this.stride])}` +
+      convReprTail([this.padding], [this.dilation], [this.outputPadding], this.groups, this.bias !== null, "zeros")
     );
   }
 }

@@ -38,6 +38,8 @@ export { Rprop } from "./optimizers/rprop.js";
 export type { RpropOptions } from "./optimizers/rprop.js";
 export { ASGD } from "./optimizers/asgd.js";
 export type { ASGDOptions } from "./optimizers/asgd.js";
+export { LBFGS } from "./optimizers/lbfgs.js";
+export type { LBFGSClosure, LBFGSOptions } from "./optimizers/lbfgs.js";
 
 /** Learning-rate schedulers (`torch.optim.lr_scheduler`), also exported by name below. */
 export * as lrScheduler from "./lr-scheduler/index.js";

@@ -34,6 +34,18 @@ export interface OptimizerFixtures {
   problem: { x: number[][]; y: number[][]; w0: number[][]; b0: number[] };
   steps: number;
   cases: OptimizerCase[];
+  /** LBFGS, which needs a closure: its own cases, each with the losses and counters after every step. */
+  lbfgs: { steps: number; cases: LBFGSCase[] };
+}
+
+export interface LBFGSCase {
+  name: string;
+  options: Record<string, unknown>;
+  dtype: "float32" | "float64";
+  trajectory: [number[], number[]][];
+  losses: number[];
+  funcEvals: number[];
+  nIter: number[];
 }
 
 export interface SchedulerCase {

@@ -51,6 +51,17 @@ export {
 } from "./layers/pooling.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./layers/normalization.js";
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from "./layers/normalization.js";
+export {
+  Upsample,
+  UpsamplingNearest2d,
+  UpsamplingBilinear2d,
+  PixelShuffle,
+  PixelUnshuffle,
+  ChannelShuffle,
+  Unfold,
+  Fold,
+} from "./layers/resampling.js";
+export type { UpsampleOptions } from "./layers/resampling.js";
 export { Dropout, Dropout2d } from "./layers/dropout.js";
 export { Embedding } from "./layers/embedding.js";
 export type { EmbeddingOptions, FromPretrainedOptions } from "./layers/embedding.js";

@@ -30,6 +30,8 @@ export type {
   AdaptiveSize2,
   AdaptiveSize3,
 } from "./pooling.js";
+export { interpolate, pixelShuffle, pixelUnshuffle, channelShuffle, unfold, fold } from "./resampling.js";
+export type { InterpolateMode, InterpolateOptions, UnfoldOptions } from "./resampling.js";
 export { batchNorm, layerNorm, groupNorm } from "./normalization.js";
 export type { BatchNormOptions, NormOptions } from "./normalization.js";
 export { dropout, dropout2d } from "./dropout.js";

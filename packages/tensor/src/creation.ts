@@ -186,19 +186,31 @@ export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
 }
 
 /**
- * `arange(end)`, `arange(start, end, step?)`. Integer arguments give int64 (like PyTorch's
- * `arange(5)`); any fractional argument gives the default float dtype.
+ * `arange(end)`, `arange(start, end, step?)`, each with options last (`arange(12, { dtype })`).
+ * Integer arguments give int64 (like PyTorch's `arange(5)`); any fractional argument gives the
+ * default float dtype.
  */
-export function arange(start: number, end?: number, step?: number | TensorOptions, options?: TensorOptions): Tensor {
+export function arange(end: number, options?: TensorOptions): Tensor;
+export function arange(start: number, end: number, step?: number | TensorOptions, options?: TensorOptions): Tensor;
+export function arange(start: number, end?: number | TensorOptions, step?: number | TensorOptions, options?: TensorOptions): Tensor {
   let opts = options ?? {};
   let s = start;
   let e = end;
   let st = 1;
-  if (typeof step === "object") opts = step;
-  else if (typeof step === "number") st = step;
+  if (typeof e === "object" && e !== null) {
+    opts = e;
+    e = undefined;
+  }
+  if (typeof step === "object" && step !== null) opts = step;
+  else if (step !== undefined) st = step;
   if (e === undefined) {
     e = s;
     s = 0;
+  }
+  for (const [what, value] of [["start", s], ["end", e], ["step", st]] as const) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new TypeError(`arange: ${what} must be a finite number, got ${String(value)}`);
+    }
   }
   if (st === 0) throw new RangeError("arange: step must be non-zero");
   if ((e - s) / st < 0) throw new RangeError(`arange: upper bound and step are inconsistent (start ${s}, end ${e}, step ${st})`);

@@ -129,3 +129,30 @@ export const layerNorm = N.layerNorm;
 /** Runs `fn` with autograd recording switched off for the ops inside (used by fused paths). */
 export { withoutRecording } from "./ops/no-record.js";
 export { inplace } from "./ops/elementwise.js";
+
+// ---- triangles, diagonals, einsum, scans, order statistics and helpers (ops/extras.ts) ----------
+export {
+  tril,
+  triu,
+  diag,
+  diagonal,
+  trace,
+  einsum,
+  cumprod,
+  logcumsumexp,
+  cummax,
+  cummin,
+  median,
+  kthvalue,
+  quantile,
+  nansum,
+  nanmean,
+  meshgrid,
+  addmm,
+  baddbmm,
+  kron,
+  unique,
+  bincount,
+  searchsorted,
+} from "./ops/extras.js";
+export type { QuantileInterpolation, UniqueOptions } from "./ops/extras.js";

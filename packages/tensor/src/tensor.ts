@@ -18,6 +18,7 @@ import * as I from "./ops/indexing.js";
 import * as L from "./ops/linalg.js";
 import * as N from "./ops/nn.js";
 import * as C from "./ops/convert.js";
+import * as X from "./ops/extras.js";
 import type { IndexSpec } from "./ops/indexing.js";
 
 type Scalar = number | boolean;
@@ -838,6 +839,16 @@ export class Tensor implements View {
     E.inplace(this, () => N.activation("relu", this), "relu_");
     return this;
   }
+  /** In-place `tril`: zeroes the elements above diagonal `diagonal`. */
+  tril_(diagonal = 0): this {
+    E.inplace(this, (self) => X.tril(self, diagonal), "tril_");
+    return this;
+  }
+  /** In-place `triu`: zeroes the elements below diagonal `diagonal`. */
+  triu_(diagonal = 0): this {
+    E.inplace(this, (self) => X.triu(self, diagonal), "triu_");
+    return this;
+  }
   clamp_(min?: TensorOrScalar | null, max?: TensorOrScalar | null): this {
     E.inplace(this, () => E.clamp(this, min, max), "clamp_");
     return this;
@@ -933,6 +944,52 @@ export class Tensor implements View {
   cumsum(dim: number): Tensor {
     return R.cumsum(this, dim);
   }
+  /** Inclusive cumulative product along dim (exact gradients also with zeros). */
+  cumprod(dim: number): Tensor {
+    return X.cumprod(this, dim);
+  }
+  /** log Σ_{i ≤ j} exp(x_i) along dim. */
+  logcumsumexp(dim: number): Tensor {
+    return X.logcumsumexp(this, dim);
+  }
+  /** Running maximum along dim with the indices where it was attained. */
+  cummax(dim: number): { values: Tensor; indices: Tensor } {
+    return X.cummax(this, dim);
+  }
+  /** Running minimum along dim with the indices where it was attained. */
+  cummin(dim: number): { values: Tensor; indices: Tensor } {
+    return X.cummin(this, dim);
+  }
+  /** Lower median of all elements, or `{ values, indices }` along dim. */
+  median(): Tensor;
+  median(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  median(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? X.median(this) : X.median(this, dim, keepdim);
+  }
+  /** The k-th smallest value (1-based) along dim and its index. */
+  kthvalue(k: number, dim = -1, keepdim = false): { values: Tensor; indices: Tensor } {
+    return X.kthvalue(this, k, dim, keepdim);
+  }
+  /** Quantiles q ∈ [0, 1] along dim (all elements when dim is null). */
+  quantile(q: number | readonly number[] | Tensor, dim: number | null = null, keepdim = false, interpolation: X.QuantileInterpolation = "linear"): Tensor {
+    return X.quantile(this, q, dim, keepdim, interpolation);
+  }
+  /** Sum treating NaN as zero. */
+  nansum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return X.nansum(this, dim, keepdim);
+  }
+  /** Mean over the non-NaN elements. */
+  nanmean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return X.nanmean(this, dim, keepdim);
+  }
+  /** Unique elements (or slices along `dim`), sorted. */
+  unique(options: X.UniqueOptions = {}): { values: Tensor; inverse?: Tensor; counts?: Tensor } {
+    return X.unique(this, options);
+  }
+  /** Counts of each non-negative integer (weighted sums with `weights`). */
+  bincount(weights: Tensor | null = null, minlength = 0): Tensor {
+    return X.bincount(this, weights, minlength);
+  }
   /** Sorted values and their original indices along dim (stable). */
   sort(dim = -1, descending = false): { values: Tensor; indices: Tensor } {
     return I.sort(this, dim, descending);
@@ -966,6 +1023,34 @@ export class Tensor implements View {
   }
   outer(other: Tensor): Tensor {
     return L.outer(this, other);
+  }
+  /** Lower triangle of the last two dims (`col - row <= diagonal`); the rest are 0. */
+  tril(diagonal = 0): Tensor {
+    return X.tril(this, diagonal);
+  }
+  /** Upper triangle of the last two dims (`col - row >= diagonal`); the rest are 0. */
+  triu(diagonal = 0): Tensor {
+    return X.triu(this, diagonal);
+  }
+  /** 1-d → a square matrix with this on diagonal `offset`; 2-d → a copy of diagonal `offset`. */
+  diag(offset = 0): Tensor {
+    return X.diag(this, offset);
+  }
+  /** Sum of the main diagonal of a 2-d tensor. */
+  trace(): Tensor {
+    return X.trace(this);
+  }
+  /** `beta * this + alpha * (mat1 @ mat2)`. */
+  addmm(mat1: Tensor, mat2: Tensor, options: { beta?: number; alpha?: number } = {}): Tensor {
+    return X.addmm(this, mat1, mat2, options);
+  }
+  /** `beta * this + alpha * (batch1 @ batch2)`. */
+  baddbmm(batch1: Tensor, batch2: Tensor, options: { beta?: number; alpha?: number } = {}): Tensor {
+    return X.baddbmm(this, batch1, batch2, options);
+  }
+  /** Kronecker product with `other`. */
+  kron(other: Tensor): Tensor {
+    return X.kron(this, other);
   }
   softmax(dim: number): Tensor {
     return N.softmax(this, dim);

@@ -96,6 +96,16 @@ describe("creation functions", () => {
     expect(() => arange(0, 5, -1)).toThrow(/inconsistent/);
   });
 
+  it("arange takes its options after any count of numbers, and refuses non-numbers", () => {
+    const a = arange(4, { dtype: "float64" });
+    expect(a.dtype).toBe("float64");
+    expect(list(a)).toEqual([0, 1, 2, 3]);
+    expect(list(arange(1, 3, { dtype: "int32" }))).toEqual([1, 2]);
+    expect(() => arange(Number.NaN)).toThrow("arange: end must be a finite number, got NaN");
+    expect(() => arange(0, Infinity)).toThrow("arange: end must be a finite number, got Infinity");
+    expect(() => arange(0, 4, "1" as unknown as number)).toThrow("arange: step must be a finite number, got 1");
+  });
+
   it("linspace ends exactly at end; eye is the identity", () => {
     const l = linspace(0, 1, 5, { dtype: "float64" });
     expect(list(l)).toEqual([0, 0.25, 0.5, 0.75, 1]);

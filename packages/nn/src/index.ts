@@ -66,7 +66,7 @@ export { Dropout, Dropout2d } from "./layers/dropout.js";
 export { Embedding } from "./layers/embedding.js";
 export type { EmbeddingOptions, FromPretrainedOptions } from "./layers/embedding.js";
 export { RNN, LSTM, GRU } from "./layers/recurrent.js";
-export type { RecurrentOptions, RNNOptions, RecurrentForwardOptions } from "./layers/recurrent.js";
+export type { RecurrentOptions, RNNOptions, LSTMOptions, RecurrentForwardOptions } from "./layers/recurrent.js";
 export { MultiheadAttention } from "./layers/attention.js";
 export type { MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from "./layers/attention.js";
 export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer } from "./layers/transformer.js";

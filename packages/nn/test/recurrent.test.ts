@@ -20,11 +20,12 @@ interface RecurrentConfig {
   bias?: boolean;
   nonlinearity?: "tanh" | "relu";
   lengths?: number[];
+  projSize?: number;
 }
 
 function build(m: RecurrentConfig): RNN | LSTM | GRU {
   const options: RecurrentOptions = { numLayers: m.numLayers, bidirectional: m.bidirectional, batchFirst: m.batchFirst, bias: m.bias };
-  if (m.kind === "LSTM") return new LSTM(m.input, m.hidden, options);
+  if (m.kind === "LSTM") return new LSTM(m.input, m.hidden, { ...options, projSize: m.projSize });
   if (m.kind === "GRU") return new GRU(m.input, m.hidden, options);
   return new RNN(m.input, m.hidden, { ...options, nonlinearity: m.nonlinearity });
 }
@@ -76,6 +77,60 @@ describe("recurrent layers", () => {
     ]);
     expect(lstm.getParameter("weight_ih_l1").shape).toEqual([16, 8]);
     expect(lstm.reprTree()).toBe("LSTM(3, 4, num_layers=2, bidirectional=True)");
+  });
+
+  it("projSize: PyTorch's parameter names, shapes and repr; h has projSize features, c keeps hiddenSize", () => {
+    const lstm = new LSTM(3, 5, { numLayers: 2, bidirectional: true, projSize: 2 });
+    expect(Object.keys(lstm.stateDict())).toEqual([
+      "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0",
+      "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse", "weight_hr_l0_reverse",
+      "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1", "weight_hr_l1",
+      "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse", "weight_hr_l1_reverse",
+    ]);
+    expect(lstm.getParameter("weight_hh_l0").shape).toEqual([20, 2]);
+    expect(lstm.getParameter("weight_hr_l0").shape).toEqual([2, 5]);
+    expect(lstm.getParameter("weight_ih_l1").shape).toEqual([20, 4]);
+    expect(lstm.reprTree()).toBe("LSTM(3, 5, proj_size=2, num_layers=2, bidirectional=True)");
+    expect(lstm.stateSize).toBe(2);
+    const [out, [hN, cN]] = lstm.call(randn([4, 3, 3]));
+    expect(out.shape).toEqual([4, 3, 4]);
+    expect(hN.shape).toEqual([4, 3, 2]);
+    expect(cN.shape).toEqual([4, 3, 5]);
+    expect(() => lstm.call(randn([4, 3, 3]), [randn([4, 3, 5]), randn([4, 3, 5])])).toThrow(
+      "LSTM(3, 5, proj_size=2, num_layers=2, bidirectional=True): expected h0 [4, 3, 2], got [4, 3, 5]",
+    );
+    expect(() => lstm.call(randn([4, 3, 3]), [randn([4, 3, 2]), randn([4, 3, 2])])).toThrow("expected c0 [4, 3, 5], got [4, 3, 2]");
+  });
+
+  it("projSize: bad options", () => {
+    expect(() => new LSTM(3, 4, { projSize: 4 })).toThrow("LSTM: projSize must be less than hiddenSize (4), got 4");
+    expect(() => new LSTM(3, 4, { projSize: -1 })).toThrow("LSTM: projSize must be a non-negative integer, got -1");
+    expect(() => new LSTM(3, 4, { projSize: 1.5 })).toThrow("LSTM: projSize must be a non-negative integer, got 1.5");
+    expect(() => new GRU(3, 4, { projSize: 2 } as RecurrentOptions)).toThrow("GRU: projSize is only supported by LSTM");
+  });
+
+  it("projSize: the hand-written backward and its gradients of gradients match finite differences", () => {
+    const lstm = new LSTM(2, 3, { bidirectional: true, projSize: 2 }).double();
+    const x = randn([3, 2, 2], { dtype: "float64", requiresGrad: true });
+    const h0 = randn([2, 2, 2], { dtype: "float64", requiresGrad: true });
+    const c0 = randn([2, 2, 3], { dtype: "float64", requiresGrad: true });
+    const named = new Map(lstm.namedParameters());
+    const [wHr, wHrReverse, wHh] = [named.get("weight_hr_l0")!, named.get("weight_hr_l0_reverse")!, named.get("weight_hh_l0")!];
+    const run = (t: Tensor, h: Tensor, c: Tensor): Tensor[] => {
+      const [out, [hN, cN]] = lstm.call(t, [h, c], { lengths: [3, 2] }) as [Tensor, [Tensor, Tensor]];
+      return [out, hN, cN];
+    };
+    expect(gradcheck(run, [x, h0, c0, wHr, wHrReverse, wHh])).toBe(true);
+    const tiny = new LSTM(2, 2, { projSize: 1 }).double();
+    const small = randn([3, 2, 2], { dtype: "float64", requiresGrad: true });
+    const tinyHr = tiny.getParameter("weight_hr_l0");
+    // The projection weight is an input too: the module reads it as its parameter.
+    expect(gradgradcheck((t: Tensor) => (tiny.call(t) as [Tensor, unknown])[0] as Tensor, [small, tinyHr])).toBe(true);
+    expect(gradgradcheck(run, [x, h0, c0])).toBe(true);
+    // A gradient penalty reaches the projection weight through the recomputed steps.
+    const [dx] = grad((lstm.call(x) as [Tensor, unknown])[0].tanh().sum(), [x], { createGraph: true });
+    const [dwHr] = grad(dx!.pow(2).sum(), [wHr]);
+    expect(dwHr!.abs().sum().itemSync()).toBeGreaterThan(0);
   });
 
   it("the masked form (lengths) equals running each sequence alone", () => {

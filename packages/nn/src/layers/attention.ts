@@ -1,11 +1,11 @@
 /** Multi-head attention, like `torch.nn.MultiheadAttention`. */
-import { ShapeError, formatShape, full, where, type Tensor } from "@trek/tensor";
+import { ShapeError, cat, formatShape, full, where, zeros, type Tensor } from "@trek/tensor";
 import { Module } from "../module.js";
 import type { Parameter } from "../parameter.js";
 import { Linear } from "./linear.js";
 import { linear } from "../functional/linear.js";
 import { attentionWithWeights, causalMask } from "../functional/attention.js";
-import { constant_, xavierUniform_ } from "../init.js";
+import { constant_, xavierNormal_, xavierUniform_ } from "../init.js";
 import { checkPositiveInt, newParameter, type FactoryOptions } from "../util.js";
 
 /** Options of MultiheadAttention. */
@@ -18,6 +18,10 @@ export interface MultiheadAttentionOptions extends FactoryOptions {
   kdim?: number;
   /** Feature size of the values (default embedDim). */
   vdim?: number;
+  /** Learn biases `bias_k`, `bias_v` [1, 1, E] appended to the key and value sequences (default false). */
+  addBiasKv?: boolean;
+  /** Append a step of zeros to the (projected) key and value sequences (default false). */
+  addZeroAttn?: boolean;
   /** Inputs and outputs are [N, L, E] instead of [L, N, E]. */
   batchFirst?: boolean;
 }
@@ -45,7 +49,13 @@ export interface MultiheadAttentionForwardOptions {
  * unbatched) and the attention weights, or null with `needWeights: false`.
  *
  * Parameters follow PyTorch's names: `in_proj_weight` [3E, E] and `in_proj_bias` [3E] (or
- * `q_proj_weight`, `k_proj_weight`, `v_proj_weight` when kdim/vdim differ from E) and `out_proj`.
+ * `q_proj_weight`, `k_proj_weight`, `v_proj_weight` when kdim/vdim differ from E), `bias_k` and
+ * `bias_v` [1, 1, E] with `addBiasKv`, and `out_proj`.
+ *
+ * With `addBiasKv` the learned `bias_k`/`bias_v` are appended to the projected keys and values
+ * as one more source step, and with `addZeroAttn` a step of zeros after that; `attnMask` and
+ * `keyPaddingMask` still describe the S given keys and are extended with "attend" for the
+ * appended steps, as PyTorch does. The returned weights then cover S + 1 (or S + 2) keys.
  */
 export class MultiheadAttention extends Module {
   readonly embedDim: number;
@@ -55,6 +65,7 @@ export class MultiheadAttention extends Module {
   readonly kdim: number;
   readonly vdim: number;
   readonly batchFirst: boolean;
+  readonly addZeroAttn: boolean;
   private readonly sameEmbedDim: boolean;
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
@@ -69,6 +80,10 @@ export class MultiheadAttention extends Module {
     this.kdim = options.kdim ?? embedDim;
     this.vdim = options.vdim ?? embedDim;
     this.batchFirst = options.batchFirst ?? false;
+    this.addZeroAttn = options.addZeroAttn ?? false;
+    checkPositiveInt("MultiheadAttention", "kdim", this.kdim);
+    checkPositiveInt("MultiheadAttention", "vdim", this.vdim);
+    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new RangeError(`MultiheadAttention: dropout must be in [0, 1], got ${this.dropout}`);
     this.sameEmbedDim = this.kdim === embedDim && this.vdim === embedDim;
     if (this.sameEmbedDim) {
       this.registerParameter("in_proj_weight", newParameter([3 * embedDim, embedDim], options));
@@ -80,6 +95,9 @@ export class MultiheadAttention extends Module {
     const bias = options.bias ?? true;
     this.registerParameter("in_proj_bias", bias ? newParameter([3 * embedDim], options) : null);
     this.registerModule("out_proj", new Linear(embedDim, embedDim, { bias, dtype: options.dtype, device: options.device }));
+    const addBiasKv = options.addBiasKv ?? false;
+    this.registerParameter("bias_k", addBiasKv ? newParameter([1, 1, embedDim], options) : null);
+    this.registerParameter("bias_v", addBiasKv ? newParameter([1, 1, embedDim], options) : null);
     this.resetParameters();
   }
 
@@ -98,7 +116,17 @@ export class MultiheadAttention extends Module {
     return this.registeredParameter("in_proj_bias");
   }
 
-  /** PyTorch's initialization: Xavier-uniform projections, zero biases. */
+  /** The learned key bias [1, 1, E] appended to the keys, or null without `addBiasKv`. */
+  get biasK(): Parameter | null {
+    return this.registeredParameter("bias_k");
+  }
+
+  /** The learned value bias [1, 1, E] appended to the values, or null without `addBiasKv`. */
+  get biasV(): Parameter | null {
+    return this.registeredParameter("bias_v");
+  }
+
+  /** PyTorch's initialization: Xavier-uniform projections, zero biases, Xavier-normal `bias_k`/`bias_v`. */
   resetParameters(): void {
     if (this.sameEmbedDim) xavierUniform_(this.getParameter("in_proj_weight"));
     else for (const name of ["q_proj_weight", "k_proj_weight", "v_proj_weight"]) xavierUniform_(this.getParameter(name));
@@ -106,6 +134,10 @@ export class MultiheadAttention extends Module {
     if (inBias) constant_(inBias, 0);
     const outBias = this.outProj.bias;
     if (outBias) constant_(outBias, 0);
+    const biasK = this.biasK;
+    const biasV = this.biasV;
+    if (biasK) xavierNormal_(biasK);
+    if (biasV) xavierNormal_(biasV);
   }
 
   /** Projection weight and bias rows of one of q (0), k (1), v (2); views, no copies. */
@@ -165,14 +197,38 @@ export class MultiheadAttention extends Module {
       k = project(k3, 1);
       v = project(v3, 2);
     }
+    // Extra source steps: the learned biases, then a step of zeros.
+    const appended = (this.biasK ? 1 : 0) + (this.addZeroAttn ? 1 : 0);
+    const append = (t: Tensor, step: Tensor): Tensor => {
+      const out = cat([t, step], 1);
+      owned.push(out);
+      return out;
+    };
+    const biasK = this.biasK;
+    const biasV = this.biasV;
+    if (biasK && biasV) {
+      const e = this.embedDim;
+      const bk = biasK.expand(n, 1, e);
+      const bv = biasV.expand(n, 1, e);
+      k = append(k, bk);
+      v = append(v, bv);
+      owned.push(bk, bv);
+    }
+    if (this.addZeroAttn) {
+      const zk = zeros([n, 1, this.embedDim], { dtype: k.dtype, device: k.device });
+      k = append(k, zk);
+      v = append(v, zk);
+      owned.push(zk);
+    }
+    const keyLen = sourceLen + appended;
     const heads = (t: Tensor, length: number): Tensor => {
       const split = t.reshape(n, length, this.numHeads, this.headDim);
       const out = split.permute(0, 2, 1, 3); // [N, h, L, hd]
       owned.push(split, out);
       return out;
     };
-    const mask = this.combinedMask(layer, options, n, targetLen, sourceLen, query);
-    const { output, weights } = attentionWithWeights(heads(q, targetLen), heads(k, sourceLen), heads(v, sourceLen), mask, {
+    const mask = this.combinedMask(layer, options, n, targetLen, sourceLen, appended, query);
+    const { output, weights } = attentionWithWeights(heads(q, targetLen), heads(k, keyLen), heads(v, keyLen), mask, {
       dropoutP: this.dropout,
       training: this.training,
     });
@@ -202,13 +258,17 @@ export class MultiheadAttention extends Module {
     return [result, returnedWeights];
   }
 
-  /** Key-padding, attention and causal masks as one additive float mask [N|1, h|1, L, S]. */
+  /**
+   * Key-padding, attention and causal masks as one additive float mask [N|1, h|1, L, S + appended]
+   * (the appended source steps are never masked).
+   */
   private combinedMask(
     layer: string,
     options: MultiheadAttentionForwardOptions,
     n: number,
     targetLen: number,
     sourceLen: number,
+    appended: number,
     like: Tensor,
   ): Tensor | null {
     // Takes ownership of `m` (a reshaped handle): returns it or a converted tensor.
@@ -250,9 +310,19 @@ export class MultiheadAttention extends Module {
       parts.push(toAdditive(m.reshape(n, 1, 1, sourceLen)));
     }
     if (parts.length === 0) return null;
-    if (parts.length === 1) return parts[0]!;
-    const sum = parts[0]!.add(parts[1]!);
-    for (const p of parts) p.dispose();
-    return sum;
+    let mask = parts[0]!;
+    if (parts.length > 1) {
+      mask = parts[0]!.add(parts[1]!);
+      for (const p of parts) p.dispose();
+    }
+    if (appended > 0) {
+      const padShape = [...mask.shape.slice(0, -1), appended];
+      const pad = zeros(padShape, { dtype: mask.dtype, device: mask.device });
+      const padded = cat([mask, pad], mask.ndim - 1);
+      pad.dispose();
+      mask.dispose();
+      mask = padded;
+    }
+    return mask;
   }
 }

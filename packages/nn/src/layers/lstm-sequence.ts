@@ -6,6 +6,9 @@
  * the forward runs unrecorded and the backward walks the steps in reverse with one matrix
  * product per step, then forms the recurrent weight's gradient with one product over all steps.
  * Gradients of gradients recompute the steps recorded and differentiate this backward.
+ *
+ * With a projection (PyTorch's `proj_size`), h_t = (o_t ⊙ tanh c_t)·W_hrᵀ has P features while
+ * c_t keeps H; W_hh is then [4H, P] and W_hr's gradient is one product over all steps too.
  */
 import { Tensor, cat, stack, where } from "@trek/tensor";
 import { AutogradFunction, isGradEnabled, type FunctionContext } from "@trek/autograd";
@@ -22,12 +25,6 @@ interface SequenceConfig {
   sink: Tensor[];
 }
 
-/**
- * Inputs: `projected` = x·W_ihᵀ + b_ih + b_hh laid out like x ([T, B, 4H] or [B, T, 4H]),
- * `h0`, `c0` [B, H], `weightHh` [4H, H], and optionally `masks` [T, B, 1] (bool: step t is
- * inside sequence b). Outputs: the hidden states [T, B, H] (or [B, T, H]; zero past each
- * sequence's end), and the final h and c [B, H].
- */
 /** What one pass over the steps leaves: per-step outputs, final states, and the saved values. */
 interface StepsResult {
   outputs: Tensor[];
@@ -47,13 +44,15 @@ function runSteps(
   c0: Tensor,
   weightHh: Tensor,
   masks: Tensor | null,
+  weightHr: Tensor | null,
   timeDim: 0 | 1,
   reverse: boolean,
   keep: boolean,
 ): StepsResult {
   const steps = projected.shape[timeDim]!;
-  const hidden = weightHh.shape[1]!;
+  const hidden = weightHh.shape[0]! / 4;
   const recurrentT = weightHh.mT;
+  const projectionT = weightHr ? weightHr.mT : null;
   const outputs = new Array<Tensor>(steps);
   const saved: Tensor[] = [];
   let h = h0;
@@ -89,7 +88,12 @@ function runSteps(
     const added = i.mul(g);
     const cNew = kept.add(added);
     const squashed = cNew.tanh();
-    const hNew = o.mul(squashed);
+    let hNew = o.mul(squashed);
+    if (projectionT) {
+      const raw = hNew;
+      hNew = raw.matmul(projectionT);
+      raw.dispose();
+    }
     for (const x of [xt, recurrent, gates, gatesG, g, i, f, o, kept, added]) x.dispose();
     let hNext = hNew;
     let cNext = cNew;
@@ -116,12 +120,19 @@ function runSteps(
     c = cNext;
   }
   recurrentT.dispose();
+  projectionT?.dispose();
   return { outputs, h, c, saved };
 }
 
-/** Tensors saved ahead of the per-step values: W_hh, the projected inputs, h0, c0. */
+/** Tensors saved ahead of the per-step values: W_hh, the projected inputs, h0, c0 (then masks and W_hr when given). */
 const SAVED_INPUTS = 4;
 
+/**
+ * Inputs: `projected` = x·W_ihᵀ + b_ih + b_hh laid out like x ([T, B, 4H] or [B, T, 4H]),
+ * `h0` [B, P], `c0` [B, H], `weightHh` [4H, P], optionally `masks` [T, B, 1] (bool: step t is
+ * inside sequence b) and `weightHr` [P, H] (P = H without it). Outputs: the hidden states
+ * [T, B, P] (or [B, T, P]; zero past each sequence's end), and the final h [B, P] and c [B, H].
+ */
 export class LstmSequenceFunction extends AutogradFunction {
   static override forward(
     ctx: FunctionContext,
@@ -130,19 +141,20 @@ export class LstmSequenceFunction extends AutogradFunction {
     c0: Tensor,
     weightHh: Tensor,
     masks: Tensor | null,
+    weightHr: Tensor | null,
     config: SequenceConfig,
   ): Tensor[] {
     const { timeDim, reverse, keep, sink } = config;
     const steps = projected.shape[timeDim]!;
-    const hidden = weightHh.shape[1]!;
-    const run = runSteps(projected, h0, c0, weightHh, masks, timeDim, reverse, keep);
+    const hidden = weightHh.shape[0]! / 4;
+    const run = runSteps(projected, h0, c0, weightHh, masks, weightHr, timeDim, reverse, keep);
     const { outputs, saved } = run;
     let { h, c } = run;
     const output = stack(outputs, timeDim);
     for (const x of outputs) if (x !== h && !saved.includes(x)) x.dispose();
     if (keep) {
-      ctx.saveForBackward(weightHh, projected, h0, c0, ...(masks ? [masks] : []), ...saved);
-      ctx.values.config = { timeDim, reverse, steps, hidden, hasMasks: masks !== null };
+      ctx.saveForBackward(weightHh, projected, h0, c0, ...(masks ? [masks] : []), ...(weightHr ? [weightHr] : []), ...saved);
+      ctx.values.config = { timeDim, reverse, steps, hidden, hasMasks: masks !== null, hasProjection: weightHr !== null };
       for (const x of saved) if (x !== h0 && x !== c0 && x !== h && x !== c) sink.push(x);
     }
     // The final states may be the inputs themselves (empty sequence): return separate handles.
@@ -152,24 +164,30 @@ export class LstmSequenceFunction extends AutogradFunction {
   }
 
   static override backward(ctx: FunctionContext, dOutput: Tensor, dhN: Tensor, dcN: Tensor): (Tensor | null)[] {
-    const { timeDim, reverse, steps, hidden, hasMasks } = ctx.values.config as {
+    const { timeDim, reverse, steps, hidden, hasMasks, hasProjection } = ctx.values.config as {
       timeDim: 0 | 1;
       reverse: boolean;
       steps: number;
       hidden: number;
       hasMasks: boolean;
+      hasProjection: boolean;
     };
     const savedAll = ctx.savedTensors;
     const [weightHh, projected, h0, c0] = savedAll as [Tensor, Tensor, Tensor, Tensor];
     const masks = hasMasks ? savedAll[SAVED_INPUTS]! : null;
-    let perStep = savedAll.slice(SAVED_INPUTS + (hasMasks ? 1 : 0));
+    const weightHr = hasProjection ? savedAll[SAVED_INPUTS + (hasMasks ? 1 : 0)]! : null;
+    const stateSize = weightHh.shape[1]!;
+    let perStep = savedAll.slice(SAVED_INPUTS + (hasMasks ? 1 : 0) + (hasProjection ? 1 : 0));
     // Recording (gradients of gradients): the saved activations are constants, so recompute them
     // from the graph's own inputs; the backward below, in tensor ops, is then differentiated
     // through them.
-    const recomputed = isGradEnabled() ? runSteps(projected, h0, c0, weightHh, masks, timeDim, reverse, true) : null;
+    const recomputed = isGradEnabled() ? runSteps(projected, h0, c0, weightHh, masks, weightHr, timeDim, reverse, true) : null;
     if (recomputed) perStep = recomputed.saved;
     const gateGrads = new Array<Tensor>(steps);
     const inOrder: Tensor[] = []; // gate gradients in processing order, for the weight gradient
+    // With a projection: gradients of the projected h_t and the unprojected o ⊙ tanh c_t, per step.
+    const dProjectedH: Tensor[] = [];
+    const unprojected: Tensor[] = [];
     let dh = dhN;
     let dc = dcN;
     for (let step = steps - 1; step >= 0; step--) {
@@ -201,6 +219,13 @@ export class LstmSequenceFunction extends AutogradFunction {
         dhNew = where(mask, dhNew, 0);
         dcIn = where(mask, dc, 0);
         temporaries.push(mask, carryH, carryC, dhNew, dcIn);
+      }
+      if (weightHr) {
+        // h = (o·tanh c)·W_hrᵀ: back through the projection (its weight gradient comes later).
+        dProjectedH[step] = dhNew;
+        unprojected[step] = o.mul(squashed);
+        dhNew = dhNew.matmul(weightHr);
+        temporaries.push(dhNew);
       }
       // h = o·tanh(c): the output gate and the cell state.
       const dO = dhNew.mul(squashed);
@@ -235,7 +260,8 @@ export class LstmSequenceFunction extends AutogradFunction {
         dc = dcPrev;
       }
       // The incoming gradients dhN and dcN belong to the autograd engine.
-      for (const x of [...temporaries, dhPrevious, dcPrevious]) if (x !== dh && x !== dc && x !== dhN && x !== dcN) x.dispose();
+      const kept = new Set([dh, dc, dhN, dcN, ...(weightHr ? [dProjectedH[step]!] : [])]);
+      for (const x of [...temporaries, dhPrevious, dcPrevious]) if (!kept.has(x)) x.dispose();
       gateGrads[t] = dGates;
       inOrder[step] = dGates;
     }
@@ -243,16 +269,26 @@ export class LstmSequenceFunction extends AutogradFunction {
     // dW_hh = Σ_t dGates_tᵀ · h_{t−1}, as one product over all steps.
     const previous = Array.from({ length: steps }, (_, step) => perStep[step * SAVED_PER_STEP + 2]!);
     const gatesAll = stack(inOrder, 0).reshape(-1, 4 * hidden);
-    const previousAll = stack(previous, 0).reshape(-1, hidden);
+    const previousAll = stack(previous, 0).reshape(-1, stateSize);
     const gatesAllT = gatesAll.mT;
     const dWeightHh = gatesAllT.matmul(previousAll);
     for (const x of [...gateGrads, gatesAll, previousAll, gatesAllT]) x.dispose();
+    // dW_hr = Σ_t dh_tᵀ · (o_t ⊙ tanh c_t), also one product.
+    let dWeightHr: Tensor | null = null;
+    if (weightHr) {
+      const dAll = stack(dProjectedH, 0).reshape(-1, stateSize);
+      const rawAll = stack(unprojected, 0).reshape(-1, hidden);
+      const dAllT = dAll.mT;
+      dWeightHr = dAllT.matmul(rawAll);
+      for (const x of [...dProjectedH, ...unprojected, dAll, rawAll, dAllT]) if (x !== dhN && x !== dcN) x.dispose();
+    }
     if (recomputed) {
       const held = new Set([h0, c0, ...recomputed.saved, recomputed.h, recomputed.c, ...recomputed.outputs]);
       for (const x of held) if (x !== h0 && x !== c0) x.dispose();
     }
     const grads: (Tensor | null)[] = [dProjected, dh, dc, dWeightHh];
     if (hasMasks) grads.push(null);
+    if (hasProjection) grads.push(dWeightHr);
     return grads;
   }
 }

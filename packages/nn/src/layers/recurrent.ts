@@ -33,6 +33,16 @@ export interface RecurrentOptions extends FactoryOptions {
   bidirectional?: boolean;
 }
 
+/** Options of LSTM. */
+export interface LSTMOptions extends RecurrentOptions {
+  /**
+   * Project the hidden state to this many features (PyTorch's `proj_size`; default 0, none):
+   * h_t = (o_t ⊙ tanh c_t)·W_hrᵀ with `weight_hr_l{k}` [projSize, hiddenSize]. The outputs and h
+   * then have projSize features while c keeps hiddenSize. Must be less than hiddenSize.
+   */
+  projSize?: number;
+}
+
 /** Options of RNN. */
 export interface RNNOptions extends RecurrentOptions {
   nonlinearity?: "tanh" | "relu";
@@ -52,6 +62,7 @@ interface CellWeights {
   weightHh: Parameter;
   biasIh: Parameter | null;
   biasHh: Parameter | null;
+  weightHr: Parameter | null;
 }
 
 interface DirectionResult {
@@ -71,10 +82,12 @@ abstract class RecurrentBase extends Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  /** Features of the projected hidden state (LSTM only; 0 without a projection). */
+  readonly projSize: number;
   private readonly mode: Mode;
   private readonly cells: CellWeights[] = [];
 
-  protected constructor(mode: Mode, inputSize: number, hiddenSize: number, options: RecurrentOptions) {
+  protected constructor(mode: Mode, inputSize: number, hiddenSize: number, options: LSTMOptions) {
     super();
     const name = mode === "LSTM" || mode === "GRU" ? mode : "RNN";
     checkPositiveInt(name, "inputSize", inputSize);
@@ -89,17 +102,23 @@ abstract class RecurrentBase extends Module {
     this.dropout = options.dropout ?? 0;
     if (!(this.dropout >= 0 && this.dropout <= 1)) throw new RangeError(`${name}: dropout must be in [0, 1], got ${this.dropout}`);
     this.bidirectional = options.bidirectional ?? false;
+    this.projSize = options.projSize ?? 0;
+    if (!Number.isInteger(this.projSize) || this.projSize < 0) throw new RangeError(`${name}: projSize must be a non-negative integer, got ${this.projSize}`);
+    if (this.projSize > 0 && mode !== "LSTM") throw new RangeError(`${name}: projSize is only supported by LSTM`);
+    if (this.projSize >= hiddenSize) throw new RangeError(`${name}: projSize must be less than hiddenSize (${hiddenSize}), got ${this.projSize}`);
     const gates = GATES[mode] * hiddenSize;
     const directions = this.bidirectional ? 2 : 1;
+    const stateSize = this.stateSize;
     for (let layer = 0; layer < this.numLayers; layer++) {
       for (let direction = 0; direction < directions; direction++) {
         const suffix = `_l${layer}${direction === 1 ? "_reverse" : ""}`;
-        const layerInput = layer === 0 ? inputSize : hiddenSize * directions;
+        const layerInput = layer === 0 ? inputSize : stateSize * directions;
         const cell: CellWeights = {
           weightIh: newParameter([gates, layerInput], options),
-          weightHh: newParameter([gates, hiddenSize], options),
+          weightHh: newParameter([gates, stateSize], options),
           biasIh: this.bias ? newParameter([gates], options) : null,
           biasHh: this.bias ? newParameter([gates], options) : null,
+          weightHr: this.projSize > 0 ? newParameter([this.projSize, hiddenSize], options) : null,
         };
         this.registerParameter(`weight_ih${suffix}`, cell.weightIh);
         this.registerParameter(`weight_hh${suffix}`, cell.weightHh);
@@ -107,10 +126,16 @@ abstract class RecurrentBase extends Module {
           this.registerParameter(`bias_ih${suffix}`, cell.biasIh);
           this.registerParameter(`bias_hh${suffix}`, cell.biasHh);
         }
+        if (cell.weightHr) this.registerParameter(`weight_hr${suffix}`, cell.weightHr);
         this.cells.push(cell);
       }
     }
     this.resetParameters();
+  }
+
+  /** Features of h and of each direction's outputs: projSize with a projection, else hiddenSize. */
+  get stateSize(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
   }
 
   /** Number of directions (2 when bidirectional). */
@@ -126,6 +151,7 @@ abstract class RecurrentBase extends Module {
 
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
+    if (this.projSize !== 0) s += `, proj_size=${this.projSize}`;
     if (this.numLayers !== 1) s += `, num_layers=${this.numLayers}`;
     if (!this.bias) s += ", bias=False";
     if (this.batchFirst) s += ", batch_first=True";
@@ -172,9 +198,9 @@ abstract class RecurrentBase extends Module {
     }
     const steps = x.shape[timeDim]!;
     const batch = x.shape[1 - timeDim]!;
-    const prepareState = (state: Tensor | null | undefined, what: string): Tensor | null => {
+    const prepareState = (state: Tensor | null | undefined, what: string, size: number): Tensor | null => {
       if (state == null) return null;
-      const expected = unbatched ? [stateCount, this.hiddenSize] : [stateCount, batch, this.hiddenSize];
+      const expected = unbatched ? [stateCount, size] : [stateCount, batch, size];
       if (state.ndim !== expected.length || state.shape.some((s, i) => s !== expected[i])) {
         throw new ShapeError(`${layer}: expected ${what} ${formatShape(expected)}, got ${formatShape(state.shape)}`);
       }
@@ -188,8 +214,8 @@ abstract class RecurrentBase extends Module {
       }
       return prepared;
     };
-    const h0All = prepareState(h0, this.mode === "LSTM" ? "h0" : "hx");
-    const c0All = prepareState(c0, "c0");
+    const h0All = prepareState(h0, this.mode === "LSTM" ? "h0" : "hx", this.stateSize);
+    const c0All = prepareState(c0, "c0", this.hiddenSize);
     // masks[t] [B, 1]: whether step t is inside each sequence; null when every sequence is full.
     let masks: Tensor | null = null;
     if (lengths && lengths.some((l) => l < steps)) {
@@ -280,11 +306,17 @@ abstract class RecurrentBase extends Module {
     if (inputBias && inputBias !== weights.biasIh) inputBias.dispose();
     if (isLstm) {
       const like = { dtype: x.dtype, device: x.device };
-      const hInit = h0 ?? zeros([batch, hidden], like);
+      const hInit = h0 ?? zeros([batch, this.stateSize], like);
       const cInit = c0 ?? zeros([batch, hidden], like);
-      const keep = isGradEnabled() && [projected, hInit, cInit, weights.weightHh].some((t) => t.requiresGrad);
+      const weightHr = weights.weightHr;
+      const keep = isGradEnabled() && [projected, hInit, cInit, weights.weightHh, ...(weightHr ? [weightHr] : [])].some((t) => t.requiresGrad);
       const sink: Tensor[] = [];
-      const [output, h, c] = LstmSequenceFunction.apply<Tensor[]>(projected, hInit, cInit, weights.weightHh, masks, { timeDim, reverse, keep, sink });
+      const [output, h, c] = LstmSequenceFunction.apply<Tensor[]>(projected, hInit, cInit, weights.weightHh, masks, weightHr, {
+        timeDim,
+        reverse,
+        keep,
+        sink,
+      });
       for (const t of sink) t.dispose();
       projected.dispose();
       if (!h0) hInit.dispose();
@@ -442,10 +474,11 @@ export class RNN extends RecurrentBase {
 
 /**
  * Long short-term memory, like `torch.nn.LSTM` (gates i, f, g, o). `call(x, [h0, c0]?)` returns
- * `[output, [hN, cN]]`.
+ * `[output, [hN, cN]]`: output [T, B, D·P], hN [layers·D, B, P] and cN [layers·D, B, H], where
+ * P is `projSize` (with a projection, named `weight_hr_l{k}` like PyTorch's) or else H.
  */
 export class LSTM extends RecurrentBase {
-  constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
     super("LSTM", inputSize, hiddenSize, options);
   }
 

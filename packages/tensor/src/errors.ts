@@ -24,3 +24,8 @@ export class DeviceError extends Error {
 export class DisposedError extends Error {
   override name = "DisposedError";
 }
+
+/** A linear-algebra input the algorithm cannot handle: a singular matrix, a non-positive-definite one. */
+export class LinAlgError extends Error {
+  override name = "LinAlgError";
+}

@@ -33,6 +33,8 @@ export {
 export type { TensorOptions, RandomOptions, NestedArray } from "./creation.js";
 
 export * from "./functions.js";
+export { linalg, inverse, det } from "./ops/torch-linalg.js";
+export type { MatrixNormOrd, SolveOptions, CholeskyOptions, SolveTriangularOptions } from "./ops/torch-linalg.js";
 
 export {
   DTYPES,
@@ -103,4 +105,4 @@ export { Generator, manualSeed, defaultGenerator, seedFrom } from "./random.js";
 export { installAutograd, getAutogradEngine, DIFFERENTIABLE_OPS } from "./autograd-hooks.js";
 export type { AutogradEngine, BackwardOptions, GradNode, OpAttrs, DifferentiableOp } from "./autograd-hooks.js";
 
-export { ShapeError, DTypeError, IndexError, DeviceError, DisposedError } from "./errors.js";
+export { ShapeError, DTypeError, IndexError, DeviceError, DisposedError, LinAlgError } from "./errors.js";

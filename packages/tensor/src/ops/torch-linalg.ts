@@ -1,0 +1,540 @@
+/**
+ * `torch.linalg`: vector and matrix norms, LU with partial pivoting (solve, inv, det, slogdet),
+ * Cholesky and triangular solves. Every function is composed from existing ops (views, where,
+ * gather, sum, amax, mul/sub/div…): an n×n factorization is n steps of recorded elementwise and
+ * outer-product updates, so every backend runs it and autograd differentiates the recorded
+ * elimination with the rules those ops already have. Pivot choice (argmax of |column|) is made
+ * without recording, as it is piecewise constant.
+ */
+import { DTypeError, LinAlgError, ShapeError } from "../errors.js";
+import { broadcastShapes, formatShape, normalizeDims } from "../shape.js";
+import { Tensor, emptyTensor, sameDevice } from "../tensor.js";
+import { scope } from "../memory.js";
+import { withoutRecording } from "./no-record.js";
+import { cast } from "./convert.js";
+import * as E from "./elementwise.js";
+import * as M from "./movement.js";
+import * as R from "./reduce.js";
+import { gather } from "./indexing.js";
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+/** int64 [0, 1, …, n-1] on a device. */
+function positions(n: number, device: string): Tensor {
+  const out = emptyTensor([n], "int64", device);
+  if (n > 0) out.backend.write(out.buffer, "int64", BigInt64Array.from({ length: n }, (_, i) => BigInt(i)), 0);
+  return out;
+}
+
+function requireFloat(op: string, x: Tensor, what = "input"): void {
+  if (x.dtype !== "float32" && x.dtype !== "float64") {
+    throw new DTypeError(`${op}: expected ${what} to be float32 or float64, got ${x.dtype} (shape ${formatShape(x.shape)})`);
+  }
+}
+
+function requireSquare(op: string, A: Tensor, what = "A"): number {
+  if (A.ndim < 2) throw new ShapeError(`${op}: ${what} must have at least 2 dims, got shape ${formatShape(A.shape)}`);
+  const n = A.shape[A.ndim - 1]!;
+  if (A.shape[A.ndim - 2] !== n) {
+    throw new ShapeError(`${op}: ${what} must be batches of square matrices, got shape ${formatShape(A.shape)}`);
+  }
+  return n;
+}
+
+/** The checks of every square-matrix function: one device, a float dtype, square trailing dims. */
+function checkSquareFloat(op: string, A: Tensor): void {
+  sameDevice(op, A);
+  requireFloat(op, A);
+  requireSquare(op, A);
+}
+
+function sameDType(op: string, A: Tensor, B: Tensor): void {
+  if (A.dtype !== B.dtype) {
+    throw new DTypeError(`${op}: expected A and B to have the same dtype, got ${A.dtype} ${formatShape(A.shape)} and ${B.dtype} ${formatShape(B.shape)}`);
+  }
+}
+
+/** The matrix transpose of the last two dims (a view). */
+function mT(x: Tensor): Tensor {
+  return M.transpose(x, -2, -1);
+}
+
+/** Reshapes [...batch, r, c] to [prod(batch), r, c]. */
+function flat3(x: Tensor): Tensor {
+  const r = x.shape[x.ndim - 2]!;
+  const c = x.shape[x.ndim - 1]!;
+  const batch = x.shape.slice(0, -2).reduce((a, d) => a * d, 1);
+  return M.reshape(x, [batch, r, c]);
+}
+
+/** Broadcasts the batch dims of two matrix stacks; returns both as 3-d and the common batch shape. */
+function broadcastBatch(op: string, A: Tensor, B: Tensor): { a: Tensor; b: Tensor; batch: number[] } {
+  let batch: number[];
+  try {
+    batch = broadcastShapes(op, A.shape.slice(0, -2), B.shape.slice(0, -2));
+  } catch {
+    throw new ShapeError(`${op}: the batch dims of A ${formatShape(A.shape)} and B ${formatShape(B.shape)} do not broadcast`);
+  }
+  const ea = M.expand(A, [...batch, ...A.shape.slice(-2)]);
+  const eb = M.expand(B, [...batch, ...B.shape.slice(-2)]);
+  return { a: flat3(ea), b: flat3(eb), batch };
+}
+
+/** Reads a small tensor synchronously when the backend can; null when it cannot. */
+function hostValues(x: Tensor): number[] | null {
+  if (!x.backend.readSync) return null;
+  return withoutRecording(() => Array.from(x.contiguous().dataSync() as ArrayLike<number>, Number));
+}
+
+// ---- LU with partial pivoting -------------------------------------------------------------------
+
+interface LuParts {
+  /** [B, n, n]: unit-lower L below the diagonal, U on and above it (LAPACK's compact form). */
+  lu: Tensor;
+  /** int64 [B, n]: row i of P·A is row perm[i] of A. */
+  perm: Tensor;
+  /** int64 [B, n]: the 0-based row swapped with row k at step k. */
+  pivots: Tensor;
+}
+
+/** Gaussian elimination with partial pivoting on [B, n, n], as n steps of recorded ops. */
+function luCore(A: Tensor): LuParts {
+  const b = A.shape[0]!;
+  const n = A.shape[1]!;
+  if (n === 0) {
+    const none = M.expand(M.reshape(positions(0, A.device), [1, 0]), [b, 0]);
+    return { lu: A, perm: none, pivots: none };
+  }
+  const idx = M.reshape(positions(n, A.device), [1, n]);
+  const rows = M.reshape(idx, [1, n, 1]);
+  const cols = M.reshape(idx, [1, 1, n]);
+  let W = A;
+  let perm: Tensor = M.expand(idx, [b, n]);
+  const pivots: Tensor[] = [];
+  for (let k = 0; k < n; k++) {
+    // Pivot: the first row at or below k with the largest |W[i, k]| (not differentiated).
+    const piv = withoutRecording(() => {
+      const column = E.unary("abs", M.slice(M.select(W, 2, k), 1, k));
+      return E.add(R.argReduce("argmax", column, 1, true), k); // [B, 1]
+    });
+    pivots.push(piv);
+    const swap = E.where(E.binary("eq", idx, k), piv, E.where(E.binary("eq", idx, piv), k, idx)); // [B, n]
+    perm = gather(perm, 1, swap);
+    W = gather(W, 1, M.expand(M.unsqueeze(swap, 2), [b, n, n]));
+    if (k === n - 1) break;
+    const pivot = M.reshape(M.select(M.select(W, 1, k), 1, k), [b, 1]);
+    // A zero pivot means the whole column is zero from k down: skip the division (as LAPACK does).
+    const safe = E.where(E.binary("eq", pivot, 0), 1, pivot);
+    const below = E.binary("gt", idx, k);
+    const l = E.where(below, E.div(M.select(W, 2, k), safe), 0); // multipliers, [B, n]
+    const u = E.where(below, M.select(W, 1, k), 0); // row k right of the diagonal, [B, n]
+    W = E.sub(W, E.binary("mul", M.unsqueeze(l, 2), M.unsqueeze(u, 1)));
+    W = E.where(E.binary("and", E.binary("gt", rows, k), E.binary("eq", cols, k)), M.unsqueeze(l, 2), W);
+  }
+  return { lu: W, perm, pivots: M.cat(pivots, 1) };
+}
+
+/** Throws when a U diagonal entry is exactly zero (backends with synchronous reads only). */
+function checkSingular(op: string, lu: Tensor): void {
+  const n = lu.shape[lu.ndim - 1]!;
+  const values = hostValues(M.diagonal(lu, 0, -2, -1));
+  if (!values) return;
+  const at = values.findIndex((v) => v === 0);
+  if (at >= 0) {
+    const batch = Math.floor(at / n);
+    const i = at % n;
+    throw new LinAlgError(
+      `${op}: (batch element ${batch}) the input matrix is singular: U[${i}, ${i}] is zero in its LU factorization with partial pivoting`,
+    );
+  }
+}
+
+/** (-1)^(number of row swaps), [B], in `dtype`. */
+function permutationSign(pivots: Tensor, dtype: "float32" | "float64"): Tensor {
+  const n = pivots.shape[1]!;
+  const swapped = E.binary("ne", pivots, M.reshape(positions(n, pivots.device), [1, n]));
+  const count = R.sum(swapped, 1);
+  const parity = E.binary("mod", count, 2);
+  return cast(E.sub(1, E.binary("mul", parity, 2)), dtype);
+}
+
+// ---- triangular solves --------------------------------------------------------------------------
+
+/** Solves T X = B for [B, n, n] triangular T and [B, n, m] B by substitution, one row per step. */
+function triangularCore(T: Tensor, B: Tensor, upper: boolean, unit: boolean): Tensor {
+  const b = T.shape[0]!;
+  const n = T.shape[1]!;
+  if (n === 0) return B;
+  const idx = M.reshape(positions(n, T.device), [1, n]);
+  const xs: Tensor[] = new Array<Tensor>(n);
+  let rhs = B;
+  for (let s = 0; s < n; s++) {
+    const k = upper ? n - 1 - s : s;
+    let xk = M.select(rhs, 1, k); // [B, m]
+    if (!unit) xk = E.div(xk, M.reshape(M.select(M.select(T, 1, k), 1, k), [b, 1]));
+    xs[k] = xk;
+    if (s === n - 1) break;
+    const remaining = E.binary(upper ? "lt" : "gt", idx, k);
+    const column = E.where(remaining, M.select(T, 2, k), 0); // [B, n]
+    rhs = E.sub(rhs, E.binary("mul", M.unsqueeze(column, 2), M.unsqueeze(xk, 1)));
+  }
+  return M.stack(xs, 1);
+}
+
+function solveWithLu(parts: LuParts, B: Tensor): Tensor {
+  const [b, n, m] = B.shape as [number, number, number];
+  const PB = gather(B, 1, M.expand(M.unsqueeze(parts.perm, 2), [b, n, m]));
+  const Y = triangularCore(parts.lu, PB, false, true);
+  return triangularCore(parts.lu, Y, true, false);
+}
+
+// ---- public API ---------------------------------------------------------------------------------
+
+/**
+ * Vector norm over `dim` (all elements when null), like `torch.linalg.vector_norm`:
+ * `ord` = p gives (Σ|x|^p)^(1/p) for any real p; `Infinity` / `-Infinity` the largest / smallest
+ * |x|; 0 the number of non-zero elements.
+ */
+export function vectorNorm(x: Tensor, ord = 2, dim: number | readonly number[] | null = null, keepdim = false): Tensor {
+  const op = "linalg.vectorNorm";
+  sameDevice(op, x);
+  requireFloat(op, x);
+  if (typeof ord !== "number" || Number.isNaN(ord)) throw new TypeError(`${op}: ord must be a number, got ${String(ord)}`);
+  const dims = dim === null ? null : normalizeDims(op, dim, x.ndim);
+  return scope(() => {
+    if (ord === 0) return cast(R.sum(E.binary("ne", x, 0), dims, keepdim), x.dtype);
+    if (ord === 2) return E.unary("sqrt", R.sum(E.binary("mul", x, x), dims, keepdim));
+    const magnitude = E.unary("abs", x);
+    if (ord === Infinity) return R.amax(magnitude, dims, keepdim);
+    if (ord === -Infinity) return R.amin(magnitude, dims, keepdim);
+    if (ord === 1) return R.sum(magnitude, dims, keepdim);
+    return E.binary("pow", R.sum(E.binary("pow", magnitude, ord), dims, keepdim), 1 / ord);
+  });
+}
+
+/** Matrix norm orders supported without an SVD. */
+export type MatrixNormOrd = "fro" | 1 | -1 | number;
+
+/**
+ * Matrix norm over the two dims `dim` (the last two by default), like `torch.linalg.matrix_norm`:
+ * `"fro"` (Frobenius), 1 / -1 (largest / smallest absolute column sum), `Infinity` / `-Infinity`
+ * (largest / smallest absolute row sum). `"nuc"`, 2 and -2 need singular values and are not
+ * supported.
+ */
+export function matrixNorm(A: Tensor, ord: MatrixNormOrd | "nuc" = "fro", dim: readonly [number, number] = [-2, -1], keepdim = false): Tensor {
+  const op = "linalg.matrixNorm";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  if (A.ndim < 2) throw new ShapeError(`${op}: input must have at least 2 dims, got shape ${formatShape(A.shape)}`);
+  if (!Array.isArray(dim) || dim.length !== 2) throw new ShapeError(`${op}: dim must be a pair of dims, got ${JSON.stringify(dim)}`);
+  const [d0, d1] = dim.map((d) => normalizeDims(op, d, A.ndim)[0]!) as [number, number];
+  if (d0 === d1) throw new ShapeError(`${op}: dim must name two different dims, got ${JSON.stringify(dim)} for shape ${formatShape(A.shape)}`);
+  if (ord === "fro") return vectorNorm(A, 2, [d0, d1], keepdim);
+  if (ord === "nuc" || ord === 2 || ord === -2) {
+    throw new RangeError(`${op}: ord ${JSON.stringify(ord)} needs singular values, which are not supported; use "fro", 1, -1, Infinity or -Infinity`);
+  }
+  if (ord !== 1 && ord !== -1 && ord !== Infinity && ord !== -Infinity) {
+    throw new RangeError(`${op}: unsupported ord ${String(ord)}; expected "fro", 1, -1, Infinity or -Infinity`);
+  }
+  return scope(() => {
+    // ±1: reduce |A| over rows (column sums), then take the extreme over columns; ±inf: the reverse.
+    const [first, second] = ord === 1 || ord === -1 ? [d0, d1] : [d1, d0];
+    const sums = R.sum(E.unary("abs", A), first, true);
+    const out = ord > 0 ? R.amax(sums, second, true) : R.amin(sums, second, true);
+    return keepdim ? out : M.squeeze(out, [d0, d1]);
+  });
+}
+
+/**
+ * Vector or matrix norm, dispatching like `torch.linalg.norm`: with no `ord` and no `dim`, the
+ * 2-norm of all elements; a string `ord` or a 2-element `dim` (or a 2-d input with an `ord` and no
+ * `dim`) gives a matrix norm; otherwise a vector norm.
+ */
+export function norm(
+  A: Tensor,
+  ord: number | "fro" | "nuc" | null = null,
+  dim: number | readonly number[] | null = null,
+  keepdim = false,
+): Tensor {
+  const op = "linalg.norm";
+  requireFloat(op, A);
+  if (dim !== null) {
+    const dims = typeof dim === "number" ? [dim] : [...dim];
+    if (dims.length === 2) return matrixNorm(A, ord ?? "fro", dims as [number, number], keepdim);
+    if (dims.length !== 1) throw new ShapeError(`${op}: dim must have 1 or 2 entries, got ${JSON.stringify(dim)}`);
+    if (typeof ord === "string") throw new RangeError(`${op}: ord "${ord}" needs a 2-element dim, got ${JSON.stringify(dim)}`);
+    return vectorNorm(A, ord ?? 2, dims, keepdim);
+  }
+  if (ord === null) return vectorNorm(A, 2, null, keepdim);
+  if (A.ndim === 2) return matrixNorm(A, ord, [-2, -1], keepdim);
+  if (A.ndim === 1 && typeof ord === "number") return vectorNorm(A, ord, null, keepdim);
+  throw new ShapeError(`${op}: with ord ${JSON.stringify(ord)} and no dim, the input must be 1-d or 2-d, got shape ${formatShape(A.shape)}`);
+}
+
+/**
+ * Compact LU factorization with partial pivoting, like `torch.linalg.lu_factor`: `LU` holds the
+ * unit-lower L below the diagonal and U on and above it, `pivots` (int32, 1-based, LAPACK
+ * convention) says that row k was swapped with row `pivots[k] - 1` at step k. A singular input
+ * gives a zero on U's diagonal (no error).
+ */
+export function luFactor(A: Tensor): { LU: Tensor; pivots: Tensor } {
+  const op = "linalg.luFactor";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  const n = requireSquare(op, A);
+  const batch = A.shape.slice(0, -2);
+  return scope(() => {
+    const parts = luCore(flat3(A));
+    return {
+      LU: M.reshape(parts.lu, [...batch, n, n]),
+      pivots: M.reshape(cast(E.add(parts.pivots, 1), "int32"), [...batch, n]),
+    };
+  });
+}
+
+/** LU factorization `A = P L U` with partial pivoting, like `torch.linalg.lu`. */
+export function lu(A: Tensor): { P: Tensor; L: Tensor; U: Tensor } {
+  const op = "linalg.lu";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  const n = requireSquare(op, A);
+  const batch = A.shape.slice(0, -2);
+  return scope(() => {
+    const parts = luCore(flat3(A));
+    const idx = positions(n, A.device);
+    const rows = M.reshape(idx, [1, n, 1]);
+    const cols = M.reshape(idx, [1, 1, n]);
+    const lower = E.binary("gt", rows, cols);
+    const eye = E.binary("eq", rows, cols);
+    const L = E.add(E.where(lower, parts.lu, 0), cast(eye, A.dtype));
+    const U = E.where(E.binary("le", rows, cols), parts.lu, 0);
+    // (P·A)[i] = A[perm[i]]; torch's P is the transpose of that row selection.
+    const P = cast(E.binary("eq", M.unsqueeze(parts.perm, 1), rows), A.dtype);
+    const back = (t: Tensor): Tensor => M.reshape(t, [...batch, n, n]);
+    return { P: back(P), L: back(L), U: back(U) };
+  });
+}
+
+/** Options of {@link solve}. */
+export interface SolveOptions {
+  /** Solve `A X = B` (true, default) or `X A = B` (false). */
+  left?: boolean;
+}
+
+/**
+ * Solves `A X = B` (or `X A = B` with `left: false`) for square non-singular A, like
+ * `torch.linalg.solve`, by LU with partial pivoting. B is a batch of vectors when it is 1-d or has
+ * shape `A.shape[:-1]`, otherwise a batch of matrices; batch dims broadcast. A singular A throws a
+ * {@link LinAlgError} naming the batch element (on backends with synchronous reads).
+ */
+export function solve(A: Tensor, B: Tensor, options: SolveOptions = {}): Tensor {
+  const op = "linalg.solve";
+  sameDevice(op, A, B);
+  requireFloat(op, A, "A");
+  requireFloat(op, B, "B");
+  sameDType(op, A, B);
+  const n = requireSquare(op, A);
+  const left = options.left ?? true;
+  const vectorCase = B.ndim === 1 || (B.ndim === A.ndim - 1 && B.shape.every((s, i) => s === A.shape[i]));
+  if (!vectorCase && B.ndim < 2) throw new ShapeError(`${op}: B must have at least 1 dim, got shape ${formatShape(B.shape)}`);
+  return scope(() => {
+    let Bm = vectorCase ? M.unsqueeze(B, left ? -1 : -2) : B;
+    const size = left ? Bm.shape[Bm.ndim - 2] : Bm.shape[Bm.ndim - 1];
+    if (size !== n) {
+      throw new ShapeError(`${op}: A ${formatShape(A.shape)} and B ${formatShape(B.shape)} do not fit (${left ? "A X = B" : "X A = B"} needs ${n} ${left ? "rows" : "columns"} in B)`);
+    }
+    let Am = A;
+    if (!left) {
+      Am = mT(A);
+      Bm = mT(Bm);
+    }
+    const { a, b, batch } = broadcastBatch(op, Am, Bm);
+    const parts = luCore(a);
+    checkSingular(op, parts.lu);
+    let X = M.reshape(solveWithLu(parts, b), [...batch, ...Bm.shape.slice(-2)]);
+    if (!left) X = mT(X);
+    return vectorCase ? M.squeeze(X, left ? -1 : -2) : X;
+  });
+}
+
+/**
+ * Inverse of square non-singular matrices, like `torch.linalg.inv`. A singular input throws a
+ * {@link LinAlgError} naming the batch element (on backends with synchronous reads).
+ */
+export function inv(A: Tensor): Tensor {
+  const op = "linalg.inv";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  const n = requireSquare(op, A);
+  const batch = A.shape.slice(0, -2);
+  return scope(() => {
+    const a = flat3(A);
+    const idx = positions(n, A.device);
+    const eye = cast(E.binary("eq", M.reshape(idx, [1, n, 1]), M.reshape(idx, [1, 1, n])), A.dtype);
+    const parts = luCore(a);
+    checkSingular(op, parts.lu);
+    return M.reshape(solveWithLu(parts, M.expand(eye, [a.shape[0]!, n, n])), [...batch, n, n]);
+  });
+}
+
+/** Determinant of square matrices, like `torch.linalg.det` (0 for a singular input). */
+export function det(A: Tensor): Tensor {
+  const op = "linalg.det";
+  checkSquareFloat(op, A);
+  const batch = A.shape.slice(0, -2);
+  return scope(() => {
+    const parts = luCore(flat3(A));
+    const diagonal = M.diagonal(parts.lu, 0, -2, -1);
+    const value = E.binary("mul", R.prod(diagonal, -1), permutationSign(parts.pivots, A.dtype as "float32" | "float64"));
+    return M.reshape(value, batch);
+  });
+}
+
+/**
+ * Sign and log of the absolute value of the determinant, like `torch.linalg.slogdet`:
+ * `det = sign · exp(logabsdet)`; a singular input gives sign 0 and logabsdet -Infinity.
+ */
+export function slogdet(A: Tensor): { sign: Tensor; logabsdet: Tensor } {
+  const op = "linalg.slogdet";
+  checkSquareFloat(op, A);
+  const batch = A.shape.slice(0, -2);
+  return scope(() => {
+    const parts = luCore(flat3(A));
+    const diagonal = M.diagonal(parts.lu, 0, -2, -1);
+    const sign = withoutRecording(() =>
+      E.binary("mul", R.prod(E.unary("sign", diagonal), -1), permutationSign(parts.pivots, A.dtype as "float32" | "float64")),
+    );
+    const logabsdet = R.sum(E.unary("log", E.unary("abs", diagonal)), -1);
+    return { sign: M.reshape(sign, batch), logabsdet: M.reshape(logabsdet, batch) };
+  });
+}
+
+/** Options of {@link cholesky}. */
+export interface CholeskyOptions {
+  /** Return the upper factor U = Lᴴ (A = Uᴴ U) instead of L. */
+  upper?: boolean;
+}
+
+/**
+ * Cholesky factor of symmetric positive-definite matrices, like `torch.linalg.cholesky`:
+ * lower L with `A = L Lᵀ` (or upper `U = Lᵀ`). Only the lower triangle of A is read. A
+ * non-positive-definite input throws a {@link LinAlgError} naming the batch element and the
+ * leading minor that fails (on backends with synchronous reads; otherwise the result holds NaN).
+ */
+export function cholesky(A: Tensor, options: CholeskyOptions = {}): Tensor {
+  const op = "linalg.cholesky";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  const n = requireSquare(op, A);
+  const batch = A.shape.slice(0, -2);
+  return scope(() => {
+    let W = flat3(A);
+    const b = W.shape[0]!;
+    const idx = M.reshape(positions(n, A.device), [1, n]);
+    const columns: Tensor[] = [];
+    const pivots: Tensor[] = [];
+    for (let k = 0; k < n; k++) {
+      const d2 = M.reshape(M.select(M.select(W, 1, k), 1, k), [b, 1]);
+      pivots.push(d2);
+      const d = E.unary("sqrt", E.where(E.binary("gt", d2, 0), d2, 1));
+      const below = E.where(E.binary("gt", idx, k), E.div(M.select(W, 2, k), d), 0); // [B, n]
+      columns.push(E.where(E.binary("eq", idx, k), d, below));
+      if (k < n - 1) W = E.sub(W, E.binary("mul", M.unsqueeze(below, 2), M.unsqueeze(below, 1)));
+    }
+    if (n > 0) {
+      const values = hostValues(M.cat(pivots, 1));
+      if (values) {
+        const at = values.findIndex((v) => !(v > 0));
+        if (at >= 0) {
+          throw new LinAlgError(
+            `${op}: (batch element ${Math.floor(at / n)}) the input is not positive-definite: the leading minor of order ${(at % n) + 1} is not positive-definite`,
+          );
+        }
+      }
+    }
+    const L = M.reshape(n > 0 ? M.stack(columns, 2) : W, [...batch, n, n]);
+    return options.upper ? mT(L) : L;
+  });
+}
+
+/** Options of {@link solveTriangular}. */
+export interface SolveTriangularOptions {
+  /** A is upper triangular (required, as in PyTorch). */
+  upper: boolean;
+  /** Solve `A X = B` (true, default) or `X A = B` (false). */
+  left?: boolean;
+  /** Assume A's diagonal is all ones (it is not read). */
+  unitriangular?: boolean;
+}
+
+/**
+ * Solves `A X = B` (or `X A = B`) for triangular A, like `torch.linalg.solve_triangular`; only
+ * the triangle named by `upper` is read. B is a matrix (batch dims broadcast). A zero on the
+ * diagonal gives inf/NaN, as in PyTorch.
+ */
+export function solveTriangular(A: Tensor, B: Tensor, options: SolveTriangularOptions): Tensor {
+  const op = "linalg.solveTriangular";
+  sameDevice(op, A, B);
+  requireFloat(op, A, "A");
+  requireFloat(op, B, "B");
+  sameDType(op, A, B);
+  if (!options || typeof options.upper !== "boolean") throw new TypeError(`${op}: options.upper (boolean) is required`);
+  const n = requireSquare(op, A);
+  if (B.ndim < 2) throw new ShapeError(`${op}: B must have at least 2 dims, got shape ${formatShape(B.shape)}`);
+  const left = options.left ?? true;
+  const size = left ? B.shape[B.ndim - 2] : B.shape[B.ndim - 1];
+  if (size !== n) {
+    throw new ShapeError(`${op}: A ${formatShape(A.shape)} and B ${formatShape(B.shape)} do not fit (${left ? "A X = B" : "X A = B"} needs ${n} ${left ? "rows" : "columns"} in B)`);
+  }
+  return scope(() => {
+    const Am = left ? A : mT(A);
+    const Bm = left ? B : mT(B);
+    const upper = left ? options.upper : !options.upper;
+    const { a, b, batch } = broadcastBatch(op, Am, Bm);
+    const X = M.reshape(triangularCore(a, b, upper, options.unitriangular ?? false), [...batch, ...Bm.shape.slice(-2)]);
+    return left ? X : mT(X);
+  });
+}
+
+/**
+ * Solves `A X = B` given the Cholesky factor of A, like `torch.cholesky_solve(B, L, upper)`:
+ * `L` is lower (`A = L Lᵀ`) or, with `upper`, upper (`A = Uᵀ U`).
+ */
+export function choleskySolve(B: Tensor, L: Tensor, upper = false): Tensor {
+  const op = "linalg.choleskySolve";
+  sameDevice(op, B, L);
+  requireFloat(op, L, "L");
+  requireFloat(op, B, "B");
+  sameDType(op, L, B);
+  const n = requireSquare(op, L, "L");
+  if (B.ndim < 2 || B.shape[B.ndim - 2] !== n) {
+    throw new ShapeError(`${op}: B ${formatShape(B.shape)} must be a matrix (batch) with ${n} rows to fit L ${formatShape(L.shape)}`);
+  }
+  return scope(() => {
+    const lower = upper ? mT(L) : L;
+    const Y = solveTriangular(lower, B, { upper: false });
+    return solveTriangular(mT(lower), Y, { upper: true });
+  });
+}
+
+/**
+ * `torch.linalg` in camelCase: `vectorNorm`, `matrixNorm`, `norm`, `luFactor`, `lu`, `solve`,
+ * `inv`, `det`, `slogdet`, `cholesky`, `solveTriangular` and `choleskySolve`.
+ */
+export const linalg = {
+  vectorNorm,
+  matrixNorm,
+  norm,
+  luFactor,
+  lu,
+  solve,
+  inv,
+  det,
+  slogdet,
+  cholesky,
+  solveTriangular,
+  choleskySolve,
+} as const;
+
+/** `torch.inverse`: the same as {@link inv}. */
+export const inverse = inv;

@@ -1,10 +1,12 @@
 /**
  * gradcheck (float64) for `linalg`: each function is composed from differentiable ops (n steps of
- * recorded elimination or substitution), so these tests check the composition. Inputs are
- * well-conditioned; pivot choice is locally constant for them.
+ * recorded elimination, substitution, reflection or rotation), so these tests check the
+ * composition. Inputs are well-conditioned (full rank for QR, distinct eigenvalues for eigh);
+ * pivot choice and signs are locally constant for them. Eigenvectors are checked through
+ * sign-invariant functions.
  */
 import { describe, expect, it } from "vitest";
-import { Generator, eye, linalg, rand, registerBackend, type Tensor } from "@trek/tensor";
+import { Generator, arange, eye, linalg, rand, registerBackend, type Tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
 import { gradcheck } from "@trek/autograd";
 
@@ -25,6 +27,16 @@ const spd = (x: Tensor): Tensor => {
   const n = x.shape[x.ndim - 1]!;
   return x.matmul(x.transpose(-2, -1)).add(eye(n, n, { dtype: "float64" }));
 };
+
+/** Square matrices with well-separated diagonal entries (so distinct eigenvalues once symmetrized). */
+const spread = (shape: number[]): Tensor => {
+  const n = shape[shape.length - 1]!;
+  const d = eye(n, n, { dtype: "float64" }).mul(rand([n], { dtype: "float64", generator }).mul(0.2).add(arange(n, { dtype: "float64" })).mul(1.5));
+  return rand(shape, { dtype: "float64", generator }).mul(0.6).sub(0.3).add(d).detach().requiresGrad_(true);
+};
+
+/** (X + Xᵀ) / 2: gradients flow to both triangles of X. */
+const symmetric = (x: Tensor): Tensor => x.add(x.transpose(-2, -1)).mul(0.5);
 
 const cases: Record<string, () => { fn: (...xs: Tensor[]) => Tensor | Tensor[]; inputs: Tensor[] }> = {
   "solve, matrix B": () => ({ fn: (a, b) => linalg.solve(a, b), inputs: [matrix([4, 4]), leaf([4, 2])] }),
@@ -49,6 +61,25 @@ const cases: Record<string, () => { fn: (...xs: Tensor[]) => Tensor | Tensor[]; 
   "vectorNorm p = 2, 1, 3, inf": () => ({
     fn: (x) => [linalg.vectorNorm(x), linalg.vectorNorm(x, 1, 1), linalg.vectorNorm(x, 3, [0, 1], true), linalg.vectorNorm(x, Infinity, 0)],
     inputs: [leaf([3, 4])],
+  }),
+  "qr reduced, tall (Q and R)": () => ({ fn: (a) => { const r = linalg.qr(a); return [r.Q, r.R]; }, inputs: [leaf([5, 3])] }),
+  "qr complete, batched wide (Q and R)": () => ({
+    fn: (a) => {
+      const r = linalg.qr(a, { mode: "complete" });
+      return [r.Q, r.R];
+    },
+    inputs: [leaf([2, 3, 4])],
+  }),
+  "qr square, mode r": () => ({ fn: (a) => linalg.qr(a, { mode: "r" }).R, inputs: [matrix([4, 4])] }),
+  "eigvalsh (distinct eigenvalues)": () => ({ fn: (x) => linalg.eigvalsh(symmetric(x)), inputs: [spread([2, 4, 4])] }),
+  "eigh eigenvalues, UPLO U": () => ({ fn: (x) => linalg.eigh(x, { UPLO: "U" }).eigenvalues, inputs: [spread([3, 3])] }),
+  "eigh eigenvectors through V diag(w) Vᵀ and v vᵀ": () => ({
+    fn: (x) => {
+      const { eigenvalues, eigenvectors } = linalg.eigh(symmetric(x));
+      const v = eigenvectors.select(-1, 0).unsqueeze(-1);
+      return [eigenvectors.mul(eigenvalues.unsqueeze(-2)).matmul(eigenvectors.transpose(-2, -1)), v.matmul(v.transpose(-2, -1))];
+    },
+    inputs: [spread([4, 4])],
   }),
   "matrixNorm fro, 1, -inf": () => ({
     fn: (x) => [linalg.matrixNorm(x), linalg.matrixNorm(x, 1), linalg.matrixNorm(x, -Infinity, [0, 2], true)],

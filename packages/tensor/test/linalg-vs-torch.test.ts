@@ -1,8 +1,9 @@
 /**
- * `linalg` (norms, LU, solve, inv, det, slogdet, Cholesky, triangular and Cholesky solves)
- * against PyTorch 1.13 outputs written by scripts/fixtures/torch_linalg.py, plus its errors.
- * Tolerances: |got − expected| ≤ tol · max(1, |expected|) with tol = 1e-4 for float32 and 1e-10
- * for float64; integer outputs (pivots) and -inf must match exactly.
+ * `linalg` (norms, LU, solve, inv, det, slogdet, Cholesky, triangular and Cholesky solves, QR,
+ * eigh, eigvalsh) against PyTorch 1.13 outputs written by scripts/fixtures/torch_linalg.py, plus
+ * its errors. Tolerances: |got − expected| ≤ tol · max(1, |expected|) with tol = 1e-4 for float32
+ * and 1e-10 for float64; integer outputs (pivots) and -inf must match exactly. QR's Q and R are
+ * compared with their signs; eigh's eigenvector columns up to sign (LAPACK picks those signs).
  */
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -64,9 +65,32 @@ function run(c: Case): Tensor[] {
       return [linalg.matrixNorm(x[0]!, ord(p.ord), p.dim, p.keepdim)];
     case "norm":
       return [linalg.norm(x[0]!, p.ord === null ? null : ord(p.ord), p.dim, p.keepdim)];
+    case "qr": {
+      const r = linalg.qr(x[0]!, { mode: p.mode });
+      return p.mode === "r" ? [r.R] : [r.Q, r.R];
+    }
+    case "eigh": {
+      const r = linalg.eigh(x[0]!, { UPLO: p.UPLO });
+      return [r.eigenvalues, r.eigenvectors];
+    }
+    case "eigvalsh":
+      return [linalg.eigvalsh(x[0]!, { UPLO: p.UPLO })];
     default:
       throw new Error(`no runner for ${c.fn}`);
   }
+}
+
+/** Flips the sign of each column of `got` ([..., n, n], row-major) to agree with `expected`'s. */
+function alignColumns(got: number[], expected: number[], n: number): number[] {
+  const out = [...got];
+  for (let base = 0; base < got.length; base += n * n) {
+    for (let j = 0; j < n; j++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += got[base + i * n + j]! * expected[base + i * n + j]!;
+      if (dot < 0) for (let i = 0; i < n; i++) out[base + i * n + j] = -got[base + i * n + j]!;
+    }
+  }
+  return out;
 }
 
 const maxDiff = new Map<string, number>();
@@ -84,8 +108,9 @@ describe(`linalg vs PyTorch ${fixture.torch}`, () => {
           const g = got[k]!;
           expect(g.dtype, `${label} output ${k} dtype`).toBe(want.dtype);
           expect([...g.shape], `${label} output ${k} shape`).toEqual(want.shape);
-          const values = Array.from(g.dataSync() as ArrayLike<number>, Number);
           const expected = want.data.map(decodeValue);
+          let values = Array.from(g.dataSync() as ArrayLike<number>, Number);
+          if (fn === "eigh" && k === 1) values = alignColumns(values, expected, want.shape[want.shape.length - 1]!);
           const tol = want.dtype === "float32" ? 1e-4 : want.dtype === "float64" ? 1e-10 : 0;
           values.forEach((v, i) => {
             const e = expected[i]!;
@@ -152,6 +177,41 @@ describe("linalg errors and edge cases", () => {
     expect(() => linalg.matrixNorm(A, "nuc")).toThrow(/linalg\.matrixNorm: ord "nuc" needs singular values/);
     expect(() => linalg.norm(A, 2)).toThrow(/ord 2 needs singular values/);
     expect(() => linalg.matrixNorm(A, "fro", [1, 1])).toThrow(ShapeError);
+  });
+
+  it("qr and eigh reject bad shapes, dtypes and options, naming the function", () => {
+    expect(() => linalg.qr(zeros([3]))).toThrow(/linalg\.qr: A must have at least 2 dims, got shape \[3\]/);
+    expect(() => linalg.qr(tensor([[1, 2], [3, 4]], { dtype: "int32" }))).toThrow(/linalg\.qr: expected input to be float32 or float64, got int32 \(shape \[2, 2\]\)/);
+    expect(() => linalg.qr(A, { mode: "full" as never })).toThrow(/linalg\.qr: mode must be "reduced", "complete" or "r", got "full" \(A \[2, 2\], float64\)/);
+    expect(() => linalg.eigh(zeros([2, 3]))).toThrow(/linalg\.eigh: A must be batches of square matrices, got shape \[2, 3\]/);
+    expect(() => linalg.eigvalsh(tensor([[1, 0], [0, 1]], { dtype: "int64" }))).toThrow(DTypeError);
+    expect(() => linalg.eigh(A, { UPLO: "X" as never })).toThrow(/linalg\.eigh: UPLO must be "L" or "U", got "X"/);
+  });
+
+  it("qr: Q is orthonormal and Q R = A; mode r gives an empty Q; empty inputs", () => {
+    const a = tensor([[2, -1, 0], [1, 3, 1], [0, 1, 4], [1, 0, 1]], { dtype: "float64" });
+    const { Q, R } = linalg.qr(a, { mode: "complete" });
+    const close = (x: Tensor, y: Tensor): void => {
+      const xs = Array.from(x.dataSync() as Float64Array);
+      const ys = Array.from(y.dataSync() as Float64Array);
+      xs.forEach((v, i) => expect(Math.abs(v - ys[i]!)).toBeLessThan(1e-12));
+    };
+    close(Q.matmul(R), a);
+    close(Q.transpose(0, 1).matmul(Q), linalg.qr(zeros([4, 4], { dtype: "float64" })).Q);
+    expect([...linalg.qr(a, { mode: "r" }).Q.shape]).toEqual([0]);
+    expect([...linalg.qr(zeros([2, 0, 3])).R.shape]).toEqual([2, 0, 3]);
+  });
+
+  it("eigh reconstructs A, reads only the named triangle, and eigvalsh agrees", () => {
+    const lower = tensor([[4, 99, 99], [1, 3, 99], [0.5, -1, 2]], { dtype: "float64" });
+    const upper = lower.transpose(0, 1);
+    const { eigenvalues, eigenvectors } = linalg.eigh(lower);
+    const rebuilt = eigenvectors.mul(eigenvalues.unsqueeze(0)).matmul(eigenvectors.transpose(0, 1));
+    const want = [4, 1, 0.5, 1, 3, -1, 0.5, -1, 2];
+    Array.from(rebuilt.dataSync() as Float64Array).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-12));
+    const w = Array.from(eigenvalues.dataSync() as Float64Array);
+    expect(w).toEqual([...w].sort((x, y) => x - y));
+    Array.from(linalg.eigvalsh(upper, { UPLO: "U" }).dataSync() as Float64Array).forEach((v, i) => expect(Math.abs(v - w[i]!)).toBeLessThan(1e-12));
   });
 
   it("inverse is inv; empty matrices factor", () => {

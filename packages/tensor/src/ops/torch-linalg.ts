@@ -1,6 +1,6 @@
 /**
  * `torch.linalg`: vector and matrix norms, LU with partial pivoting (solve, inv, det, slogdet),
- * Cholesky and triangular solves. Every function is composed from existing ops (views, where,
+ * Cholesky and triangular solves, Householder QR and the symmetric eigendecomposition (Jacobi). Every function is composed from existing ops (views, where,
  * gather, sum, amax, mul/sub/div…): an n×n factorization is n steps of recorded elementwise and
  * outer-product updates, so every backend runs it and autograd differentiates the recorded
  * elimination with the rules those ops already have. Pivot choice (argmax of |column|) is made
@@ -15,7 +15,7 @@ import { cast } from "./convert.js";
 import * as E from "./elementwise.js";
 import * as M from "./movement.js";
 import * as R from "./reduce.js";
-import { gather } from "./indexing.js";
+import { gather, sort } from "./indexing.js";
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -186,6 +186,158 @@ function solveWithLu(parts: LuParts, B: Tensor): Tensor {
   const PB = gather(B, 1, M.expand(M.unsqueeze(parts.perm, 2), [b, n, m]));
   const Y = triangularCore(parts.lu, PB, false, true);
   return triangularCore(parts.lu, Y, true, false);
+}
+
+// ---- QR (Householder) ---------------------------------------------------------------------------
+
+/** ±1 with sign(0) = +1 (Fortran's SIGN), not differentiated. */
+function signOf(x: Tensor): Tensor {
+  return withoutRecording(() => E.sub(E.binary("mul", cast(E.binary("ge", x, 0), x.dtype), 2), 1));
+}
+
+/** The identity's first `cols` columns, [1, m, cols], in `dtype`. */
+function eyeColumns(m: number, cols: number, dtype: "float32" | "float64", device: string): Tensor {
+  const rows = M.reshape(positions(m, device), [1, m, 1]);
+  const columns = M.reshape(positions(cols, device), [1, 1, cols]);
+  return cast(E.binary("eq", rows, columns), dtype);
+}
+
+/**
+ * Householder QR of [B, m, n] as min(m, n) steps of recorded ops, with LAPACK's geqrf convention:
+ * at step k the reflector `H = I − τ v vᵀ` has v[k] = 1, zeros above k, and maps column k to
+ * β e_k with β = −sign(x_k)·‖x‖, τ = (β − x_k)/β; a column already zero below the diagonal gives
+ * τ = 0 (H = I). Returns R (upper trapezoidal, [B, m, n]) and the reflectors.
+ */
+function householderCore(A: Tensor): { R: Tensor; vs: Tensor[]; taus: Tensor[] } {
+  const b = A.shape[0]!;
+  const m = A.shape[1]!;
+  const n = A.shape[2]!;
+  const idx = M.reshape(positions(m, A.device), [1, m]);
+  const rows = M.reshape(idx, [1, m, 1]);
+  const cols = M.reshape(positions(n, A.device), [1, 1, n]);
+  let W = A;
+  const vs: Tensor[] = [];
+  const taus: Tensor[] = [];
+  const steps = Math.min(m - 1, n);
+  for (let k = 0; k < steps; k++) {
+    const column = M.select(W, 2, k); // [B, m]
+    const below = E.binary("gt", idx, k);
+    const tail = E.where(below, column, 0);
+    const alpha = M.reshape(M.select(column, 1, k), [b, 1]);
+    const sigma2 = R.sum(E.binary("mul", tail, tail), 1, true); // [B, 1]
+    // A zero tail means nothing to annihilate: τ = 0 (the safe values keep the gradients finite).
+    const reflect = E.binary("gt", sigma2, 0);
+    const norm = E.unary("sqrt", E.add(E.binary("mul", alpha, alpha), E.where(reflect, sigma2, 1)));
+    const beta = E.where(reflect, E.binary("mul", E.sub(0, signOf(alpha)), norm), alpha);
+    const safeBeta = E.where(reflect, beta, 1);
+    const tau = E.where(reflect, E.div(E.sub(beta, alpha), safeBeta), 0);
+    const scale = E.where(reflect, E.sub(alpha, beta), 1);
+    const v = E.where(E.binary("eq", idx, k), 1, E.div(tail, scale)); // [B, m]
+    vs.push(v);
+    taus.push(tau);
+    // W ← H W on the columns right of k; column k becomes β e_k (rows above k untouched).
+    const w = R.sum(E.binary("mul", M.unsqueeze(v, 2), W), 1); // vᵀ W, [B, n]
+    const updated = E.sub(W, E.binary("mul", E.binary("mul", M.unsqueeze(tau, 2), M.unsqueeze(v, 2)), M.unsqueeze(w, 1)));
+    const columnK = E.where(E.binary("eq", rows, k), M.unsqueeze(beta, 2), E.where(E.binary("gt", rows, k), 0, W));
+    W = E.where(E.binary("eq", cols, k), columnK, E.where(E.binary("gt", cols, k), updated, W));
+  }
+  return { R: E.where(E.binary("le", rows, cols), W, 0), vs, taus };
+}
+
+// ---- symmetric eigendecomposition (cyclic Jacobi) -----------------------------------------------
+
+/** Machine epsilon of a float dtype. */
+function epsilonOf(dtype: string): number {
+  return dtype === "float32" ? 1.1920928955078125e-7 : 2.220446049250313e-16;
+}
+
+/**
+ * Cyclic Jacobi on symmetric [B, n, n]: each rotation (p, q) is a batch of recorded row and
+ * column updates with angle from the current entries, `t = 2·sgn(d)·a_pq / (|d| + √(d² + 4a_pq²))`
+ * (d = a_qq − a_pp; smooth in a_pq, so the derivative of a nearly converged rotation is kept).
+ * Sweeps stop once the off-diagonal norm is below n·ε·‖A‖ (checked by a synchronous read when the
+ * backend has one) or after 10 + 2·⌈log2 n⌉ sweeps. Returns the unsorted diagonal and V.
+ */
+function jacobiCore(A: Tensor): { w: Tensor; V: Tensor } {
+  const b = A.shape[0]!;
+  const n = A.shape[1]!;
+  const dtype = A.dtype as "float32" | "float64";
+  let V = M.expand(eyeColumns(n, n, dtype, A.device), [b, n, n]);
+  if (n <= 1) return { w: M.reshape(M.diagonal(A, 0, -2, -1), [b, n]), V };
+  const idx = M.reshape(positions(n, A.device), [1, n]);
+  const rows = M.reshape(idx, [1, n, 1]);
+  const offDiagonal = E.binary("ne", rows, M.reshape(idx, [1, 1, n]));
+  const tolerance = withoutRecording(() => {
+    const scale = hostValues(R.amax(E.unary("sqrt", R.sum(E.binary("mul", A, A), [1, 2])), 0));
+    return scale ? n * epsilonOf(dtype) * scale[0]! : null;
+  });
+  /** Rows p and q of X rotated: row p ← c·row p − s·row q, row q ← s·row p + c·row q. */
+  const rotateRows = (X: Tensor, p: number, q: number, c: Tensor, s: Tensor): Tensor => {
+    const rp = M.select(X, 1, p);
+    const rq = M.select(X, 1, q);
+    const np = E.sub(E.binary("mul", c, rp), E.binary("mul", s, rq));
+    const nq = E.add(E.binary("mul", s, rp), E.binary("mul", c, rq));
+    return E.where(E.binary("eq", rows, p), M.unsqueeze(np, 1), E.where(E.binary("eq", rows, q), M.unsqueeze(nq, 1), X));
+  };
+  const maxSweeps = 10 + 2 * Math.ceil(Math.log2(n));
+  let W = A;
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    if (tolerance !== null) {
+      const off = hostValues(R.amax(E.unary("sqrt", R.sum(E.where(offDiagonal, E.binary("mul", W, W), 0), [1, 2])), 0));
+      if (off && off[0]! <= tolerance) break;
+    }
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = M.reshape(M.select(M.select(W, 1, p), 1, q), [b, 1]);
+        const d = E.sub(M.reshape(M.select(M.select(W, 1, q), 1, q), [b, 1]), M.reshape(M.select(M.select(W, 1, p), 1, p), [b, 1]));
+        const r2 = E.add(E.binary("mul", d, d), E.binary("mul", E.binary("mul", apq, apq), 4));
+        const rotate = E.binary("gt", r2, 0);
+        const denominator = E.add(E.unary("abs", d), E.unary("sqrt", E.where(rotate, r2, 1)));
+        const t = E.where(rotate, E.div(E.binary("mul", E.binary("mul", apq, 2), signOf(d)), denominator), 0);
+        const c = E.div(1, E.unary("sqrt", E.add(E.binary("mul", t, t), 1)));
+        const s = E.binary("mul", t, c);
+        // W ← Jᵀ W J with J the rotation in the (p, q) plane; V ← V J.
+        W = mT(rotateRows(mT(rotateRows(W, p, q, c, s)), p, q, c, s));
+        V = mT(rotateRows(mT(V), p, q, c, s));
+      }
+    }
+  }
+  return { w: M.diagonal(W, 0, -2, -1), V };
+}
+
+/** Symmetric [B, n, n] from the triangle named by `uplo` (the other one is not read). */
+function symmetrize(A: Tensor, uplo: "L" | "U"): Tensor {
+  const n = A.shape[A.ndim - 1]!;
+  const idx = positions(n, A.device);
+  const rows = M.reshape(idx, [1, n, 1]);
+  const cols = M.reshape(idx, [1, 1, n]);
+  const keep = E.binary(uplo === "L" ? "ge" : "le", rows, cols);
+  return E.where(keep, A, mT(A));
+}
+
+function checkUplo(op: string, uplo: unknown): "L" | "U" {
+  if (uplo !== "L" && uplo !== "U") throw new RangeError(`${op}: UPLO must be "L" or "U", got ${JSON.stringify(uplo)}`);
+  return uplo;
+}
+
+/** Eigenvalues ascending and matching eigenvector columns, each column's largest-|·| entry positive. */
+function eighCore(A: Tensor, uplo: "L" | "U", vectors: boolean): { eigenvalues: Tensor; eigenvectors: Tensor | null } {
+  const n = A.shape[A.ndim - 1]!;
+  const batch = A.shape.slice(0, -2);
+  const { w, V } = jacobiCore(symmetrize(flat3(A), uplo));
+  const b = w.shape[0]!;
+  const order = withoutRecording(() => sort(w, 1).indices); // [B, n]
+  const eigenvalues = M.reshape(gather(w, 1, order), [...batch, n]);
+  if (!vectors) return { eigenvalues, eigenvectors: null };
+  let U = gather(V, 2, M.expand(M.unsqueeze(order, 1), [b, n, n]));
+  if (n > 0) {
+    const sign = withoutRecording(() => {
+      const largest = R.argReduce("argmax", E.unary("abs", U), 1, true); // [B, 1, n]
+      return signOf(gather(U, 1, largest));
+    });
+    U = E.binary("mul", U, sign);
+  }
+  return { eigenvalues, eigenvectors: M.reshape(U, [...batch, n, n]) };
 }
 
 // ---- public API ---------------------------------------------------------------------------------
@@ -517,9 +669,88 @@ export function choleskySolve(B: Tensor, L: Tensor, upper = false): Tensor {
   });
 }
 
+/** Options of {@link qr}. */
+export interface QrOptions {
+  /**
+   * `"reduced"` (default): Q [..., m, k], R [..., k, n] with k = min(m, n); `"complete"`:
+   * Q [..., m, m], R [..., m, n]; `"r"`: R only (Q is an empty tensor), as in PyTorch.
+   */
+  mode?: "reduced" | "complete" | "r";
+}
+
+/**
+ * QR decomposition `A = Q R` of [..., m, n] matrices, like `torch.linalg.qr`, by Householder
+ * reflections with LAPACK's sign convention (geqrf/orgqr), so Q and R match PyTorch's including
+ * the signs (R's diagonal may be negative). Composed of min(m, n) steps of recorded ops, so
+ * autograd differentiates it (through R and Q for full-rank inputs).
+ */
+export function qr(A: Tensor, options: QrOptions = {}): { Q: Tensor; R: Tensor } {
+  const op = "linalg.qr";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  if (A.ndim < 2) throw new ShapeError(`${op}: A must have at least 2 dims, got shape ${formatShape(A.shape)}`);
+  const mode = options.mode ?? "reduced";
+  if (mode !== "reduced" && mode !== "complete" && mode !== "r") {
+    throw new RangeError(`${op}: mode must be "reduced", "complete" or "r", got ${JSON.stringify(mode)} (A ${formatShape(A.shape)}, ${A.dtype})`);
+  }
+  const m = A.shape[A.ndim - 2]!;
+  const n = A.shape[A.ndim - 1]!;
+  const k = Math.min(m, n);
+  const batch = A.shape.slice(0, -2);
+  const dtype = A.dtype as "float32" | "float64";
+  return scope(() => {
+    const a = flat3(A);
+    const { R: Rfull, vs, taus } = householderCore(a);
+    const rows = mode === "complete" ? m : k;
+    const Rout = M.reshape(M.slice(Rfull, 1, 0, rows), [...batch, rows, n]);
+    if (mode === "r") return { Q: emptyTensor([0], dtype, A.device), R: Rout };
+    // Q = H_0 H_1 … applied to the identity's first columns, last reflector first (orgqr).
+    let Q = M.expand(eyeColumns(m, rows, dtype, A.device), [a.shape[0]!, m, rows]);
+    for (let s = vs.length - 1; s >= 0; s--) {
+      const v = M.unsqueeze(vs[s]!, 2); // [B, m, 1]
+      const w = R.sum(E.binary("mul", v, Q), 1, true); // vᵀ Q, [B, 1, cols]
+      Q = E.sub(Q, E.binary("mul", E.binary("mul", M.unsqueeze(taus[s]!, 2), v), w));
+    }
+    return { Q: M.reshape(Q, [...batch, m, rows]), R: Rout };
+  });
+}
+
+/** Options of {@link eigh} and {@link eigvalsh}. */
+export interface EighOptions {
+  /** Which triangle of A is read: `"L"` (lower, default) or `"U"` (upper). */
+  UPLO?: "L" | "U";
+}
+
+/**
+ * Eigendecomposition of symmetric [..., n, n] matrices, like `torch.linalg.eigh`: eigenvalues in
+ * ascending order and orthonormal eigenvectors as columns, `A = V diag(w) Vᵀ`. Only the triangle
+ * named by `UPLO` is read. Computed by cyclic Jacobi sweeps of recorded rotations (angles taken
+ * from the current entries), so autograd differentiates it. Eigenvectors are unique only up to
+ * sign (and within repeated eigenvalues): each column is scaled so that its largest-magnitude
+ * entry is positive, which may differ in sign from PyTorch's LAPACK-defined choice.
+ */
+export function eigh(A: Tensor, options: EighOptions = {}): { eigenvalues: Tensor; eigenvectors: Tensor } {
+  const op = "linalg.eigh";
+  checkSquareFloat(op, A);
+  const uplo = checkUplo(op, options.UPLO ?? "L");
+  return scope(() => {
+    const r = eighCore(A, uplo, true);
+    return { eigenvalues: r.eigenvalues, eigenvectors: r.eigenvectors! };
+  });
+}
+
+/** Eigenvalues (ascending) of symmetric [..., n, n] matrices, like `torch.linalg.eigvalsh`. */
+export function eigvalsh(A: Tensor, options: EighOptions = {}): Tensor {
+  const op = "linalg.eigvalsh";
+  checkSquareFloat(op, A);
+  const uplo = checkUplo(op, options.UPLO ?? "L");
+  return scope(() => eighCore(A, uplo, false).eigenvalues);
+}
+
 /**
  * `torch.linalg` in camelCase: `vectorNorm`, `matrixNorm`, `norm`, `luFactor`, `lu`, `solve`,
- * `inv`, `det`, `slogdet`, `cholesky`, `solveTriangular` and `choleskySolve`.
+ * `inv`, `det`, `slogdet`, `cholesky`, `solveTriangular`, `choleskySolve`, `qr`, `eigh` and
+ * `eigvalsh`.
  */
 export const linalg = {
   vectorNorm,
@@ -534,6 +765,9 @@ export const linalg = {
   cholesky,
   solveTriangular,
   choleskySolve,
+  qr,
+  eigh,
+  eigvalsh,
 } as const;
 
 /** `torch.inverse`: the same as {@link inv}. */

@@ -113,6 +113,7 @@ export {
 export type { LossOptions } from "./losses.js";
 
 export * as functional from "./functional/index.js";
+export type { AffineGridOptions, GridSampleMode, GridSampleOptions, GridSamplePaddingMode } from "./functional/grid.js";
 export * as init from "./init.js";
 export { clipGradNorm_, clipGradValue_ } from "./clip-grad.js";
 export type { ClipGradNormOptions } from "./clip-grad.js";

@@ -13,8 +13,13 @@ describe("Embedding matches PyTorch", () => {
   for (const dtype of DTYPES) {
     for (const [name, c] of Object.entries(cases)) {
       it(`${name} (${dtype})`, () => {
-        const m = c.module as { num: number; dim: number; paddingIdx?: number; maxNorm?: number; normType?: number };
-        const layer = new Embedding(m.num, m.dim, { paddingIdx: m.paddingIdx ?? null, maxNorm: m.maxNorm ?? null, normType: m.normType });
+        const m = c.module as { num: number; dim: number; paddingIdx?: number; maxNorm?: number; normType?: number; scaleGradByFreq?: boolean };
+        const layer = new Embedding(m.num, m.dim, {
+          paddingIdx: m.paddingIdx ?? null,
+          maxNorm: m.maxNorm ?? null,
+          normType: m.normType,
+          scaleGradByFreq: m.scaleGradByFreq,
+        });
         checkAgainstFixture(name, c, dtype, layer, (x) => layer.call(x.indices!));
         // max_norm renormalizes the looked-up rows of the weight in place.
         const after = (c as { weightAfter?: FixtureTensor }).weightAfter;
@@ -60,5 +65,15 @@ describe("Embedding", () => {
     const layer = new Embedding(4, 2);
     expect(() => layer.call(zeros([3]))).toThrow("Embedding(4, 2): expected integer indices (int64 or int32), got float32 [3]");
     expect(() => layer.call(tensor([1n, 7n]))).toThrow("embedding: an index is out of range for 4 embeddings");
+  });
+});
+
+describe("Embedding scaleGradByFreq", () => {
+  it("divides each position's gradient by its index's frequency and prints like PyTorch", () => {
+    const layer = new Embedding(4, 2, { scaleGradByFreq: true });
+    expect(layer.reprTree()).toBe("Embedding(4, 2, scale_grad_by_freq=True)");
+    layer.call(tensor([3n, 1n, 3n, 3n])).sum().backward();
+    const grad = Array.from(layer.weight.grad!.dataSync() as Float32Array);
+    expect(grad).toEqual([0, 0, 1, 1, 0, 0, 1, 1]);
   });
 });

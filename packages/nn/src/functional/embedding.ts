@@ -3,9 +3,10 @@ import { DTypeError, ShapeError, formatShape, full, where, zeros, type Tensor } 
 import { AutogradFunction, noGrad, type FunctionContext } from "@trek/autograd";
 
 class EmbeddingFunction extends AutogradFunction {
-  static override forward(ctx: FunctionContext, weight: Tensor, flatIndices: Tensor, paddingIdx: number | null): Tensor {
+  static override forward(ctx: FunctionContext, weight: Tensor, flatIndices: Tensor, paddingIdx: number | null, scaleGradByFreq: boolean): Tensor {
     ctx.saveForBackward(flatIndices);
     ctx.values.paddingIdx = paddingIdx;
+    ctx.values.scaleGradByFreq = scaleGradByFreq;
     ctx.values.numEmbeddings = weight.shape[0];
     return weight.indexSelect(0, flatIndices);
   }
@@ -19,7 +20,18 @@ class EmbeddingFunction extends AutogradFunction {
     // Rows accumulate the gradients of every position that looked them up.
     const index = flatIndices.unsqueeze(1).expand(-1, dim);
     const empty = zeros([numEmbeddings, dim], { dtype: dy.dtype, device: dy.device });
-    const dw = empty.scatterAdd(0, index, dy);
+    let contributions = dy;
+    if (ctx.values.scaleGradByFreq) {
+      // Each position's gradient is divided by how often its index occurs in the batch.
+      const none = zeros([numEmbeddings], { dtype: dy.dtype, device: dy.device });
+      const once = full([flatIndices.shape[0]!], 1, { dtype: dy.dtype, device: dy.device });
+      const counts = none.scatterAdd(0, flatIndices, once);
+      const frequency = counts.gather(0, flatIndices).unsqueeze(1);
+      contributions = dy.div(frequency);
+      for (const t of [none, once, counts, frequency]) t.dispose();
+    }
+    const dw = empty.scatterAdd(0, index, contributions);
+    if (contributions !== dy) contributions.dispose();
     empty.dispose();
     index.dispose();
     if (paddingIdx !== null) {
@@ -42,6 +54,11 @@ export interface EmbeddingOptions {
   maxNorm?: number | null;
   /** The p of the norm compared with `maxNorm` (default 2). */
   normType?: number;
+  /**
+   * Divide each position's gradient by the number of times its index occurs in `indices`
+   * (PyTorch's `scale_grad_by_freq`; default false).
+   */
+  scaleGradByFreq?: boolean;
 }
 
 /**
@@ -95,7 +112,7 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOpt
   }
   let rows: Tensor;
   try {
-    rows = EmbeddingFunction.apply<Tensor>(weight, flat, paddingIdx);
+    rows = EmbeddingFunction.apply<Tensor>(weight, flat, paddingIdx, options.scaleGradByFreq ?? false);
   } catch (err) {
     if (err instanceof RangeError) {
       throw new RangeError(`embedding: an index is out of range for ${numEmbeddings} embeddings (${err.message})`);

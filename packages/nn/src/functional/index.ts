@@ -32,6 +32,8 @@ export type {
 } from "./pooling.js";
 export { interpolate, pixelShuffle, pixelUnshuffle, channelShuffle, unfold, fold } from "./resampling.js";
 export type { InterpolateMode, InterpolateOptions, UnfoldOptions } from "./resampling.js";
+export { affineGrid, gridSample } from "./grid.js";
+export type { AffineGridOptions, GridSampleMode, GridSampleOptions, GridSamplePaddingMode } from "./grid.js";
 export { batchNorm, layerNorm, groupNorm } from "./normalization.js";
 export type { BatchNormOptions, NormOptions } from "./normalization.js";
 export { dropout, dropout2d } from "./dropout.js";

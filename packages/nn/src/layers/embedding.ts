@@ -18,6 +18,11 @@ export interface EmbeddingOptions extends FactoryOptions {
   maxNorm?: number | null;
   /** The p of the norm compared with `maxNorm` (default 2). */
   normType?: number;
+  /**
+   * Divide each looked-up position's gradient by the number of times its index occurs in the
+   * batch (PyTorch's `scale_grad_by_freq`; default false).
+   */
+  scaleGradByFreq?: boolean;
 }
 
 /** Options of `Embedding.fromPretrained`. */
@@ -27,6 +32,7 @@ export interface FromPretrainedOptions {
   paddingIdx?: number | null;
   maxNorm?: number | null;
   normType?: number;
+  scaleGradByFreq?: boolean;
 }
 
 /**
@@ -39,6 +45,7 @@ export class Embedding extends Module {
   readonly paddingIdx: number | null;
   readonly maxNorm: number | null;
   readonly normType: number;
+  readonly scaleGradByFreq: boolean;
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
@@ -50,6 +57,7 @@ export class Embedding extends Module {
     this.paddingIdx = normalizePaddingIdx(options.paddingIdx ?? null, numEmbeddings);
     this.maxNorm = options.maxNorm ?? null;
     this.normType = options.normType ?? 2;
+    this.scaleGradByFreq = options.scaleGradByFreq ?? false;
     if (this.maxNorm !== null && !(this.maxNorm >= 0)) throw new RangeError(`Embedding: maxNorm must be non-negative, got ${this.maxNorm}`);
     this.weight = newParameter([numEmbeddings, embeddingDim], options);
     this.resetParameters();
@@ -66,6 +74,7 @@ export class Embedding extends Module {
       paddingIdx: options.paddingIdx ?? null,
       maxNorm: options.maxNorm ?? null,
       normType: options.normType,
+      scaleGradByFreq: options.scaleGradByFreq,
       dtype: embeddings.dtype, device: embeddings.device });
     noGrad(() => layer.weight.copy_(embeddings));
     layer.weight.requiresGrad_(!(options.freeze ?? true));
@@ -89,7 +98,7 @@ export class Embedding extends Module {
     if (indices.dtype !== "int64" && indices.dtype !== "int32") {
       throw new DTypeError(`${this.reprTree()}: expected integer indices (int64 or int32), got ${indices.dtype} ${formatShape(indices.shape)}`);
     }
-    return embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
+    return embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType, scaleGradByFreq: this.scaleGradByFreq });
   }
 
   override extraRepr(): string {
@@ -97,6 +106,7 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) text += `, padding_idx=${this.paddingIdx}`;
     if (this.maxNorm !== null) text += `, max_norm=${pyFloat(this.maxNorm)}`;
     if (this.normType !== 2) text += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.scaleGradByFreq) text += ", scale_grad_by_freq=True";
     return text;
   }
 }

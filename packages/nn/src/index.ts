@@ -48,6 +48,13 @@ export {
   AdaptiveAvgPool2d,
   AdaptiveAvgPool3d,
   AdaptiveMaxPool2d,
+  AdaptiveMaxPool1d,
+  AdaptiveMaxPool3d,
+  MaxUnpool1d,
+  MaxUnpool2d,
+  MaxUnpool3d,
+  LPPool1d,
+  LPPool2d,
 } from "./layers/pooling.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from "./layers/normalization.js";
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from "./layers/normalization.js";

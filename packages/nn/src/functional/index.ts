@@ -30,6 +30,18 @@ export type {
   AdaptiveSize2,
   AdaptiveSize3,
 } from "./pooling.js";
+export {
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
+  lpPool1d,
+  lpPool2d,
+  adaptiveMaxPool1d,
+  adaptiveMaxPool1dWithIndices,
+  adaptiveMaxPool3d,
+  adaptiveMaxPool3dWithIndices,
+} from "./pooling-extra.js";
+export type { MaxUnpoolOptions, LPPoolOptions } from "./pooling-extra.js";
 export { interpolate, pixelShuffle, pixelUnshuffle, channelShuffle, unfold, fold } from "./resampling.js";
 export type { InterpolateMode, InterpolateOptions, UnfoldOptions } from "./resampling.js";
 export { affineGrid, gridSample } from "./grid.js";

@@ -1,4 +1,4 @@
-/** Pooling layers: max/avg pooling in 1-d, 2-d and 3-d, adaptive pooling. */
+/** Pooling layers: max/avg/LP pooling in 1-d, 2-d and 3-d, adaptive pooling, max unpooling. */
 import { ShapeError, formatShape, type Tensor } from "@trek/tensor";
 import { Module } from "../module.js";
 import {
@@ -24,6 +24,19 @@ import {
   type MaxPool2dOptions,
   type MaxPool3dOptions,
 } from "../functional/pooling.js";
+import {
+  adaptiveMaxPool1d,
+  adaptiveMaxPool1dWithIndices,
+  adaptiveMaxPool3d,
+  adaptiveMaxPool3dWithIndices,
+  lpPool1d,
+  lpPool2d,
+  maxUnpool1d,
+  maxUnpool2d,
+  maxUnpool3d,
+  type LPPoolOptions,
+  type MaxUnpoolOptions,
+} from "../functional/pooling-extra.js";
 import { pyBool, pyTuple, type Size2, type Size3 } from "../util.js";
 
 const EXPECTED_RANK = {
@@ -236,6 +249,177 @@ export class AdaptiveAvgPool3d extends Module {
   forward(x: Tensor): Tensor {
     checkRank(this, x, 3);
     return adaptiveAvgPool3d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${adaptiveRepr(this.outputSize)}`;
+  }
+}
+
+function tupleRepr(v: number | readonly number[], n: number): string {
+  return pyTuple(typeof v === "number" ? Array.from({ length: n }, () => v) : v);
+}
+
+function unpoolRepr(kernelSize: number | readonly number[], options: MaxUnpoolOptions<number | readonly number[]>, n: number): string {
+  return `kernel_size=${tupleRepr(kernelSize, n)}, stride=${tupleRepr(options.stride ?? kernelSize, n)}, padding=${tupleRepr(options.padding ?? 0, n)}`;
+}
+
+/** Throws a ShapeError naming the layer unless the indices have the input's shape. */
+function checkIndices(layer: Module, x: Tensor, indices: Tensor): void {
+  if (indices.shape.length === x.shape.length && indices.shape.every((s, i) => s === x.shape[i])) return;
+  throw new ShapeError(`${layer.reprTree()}: expected indices of the input's shape ${formatShape(x.shape)}, got ${formatShape(indices.shape)}`);
+}
+
+/**
+ * 1-d max unpooling, like `torch.nn.MaxUnpool1d`: `forward(x, indices)` puts every value at its
+ * position from `MaxPool1d.forwardWithIndices` in a zero output (stride defaults to the kernel
+ * size; `outputSize` picks among the sizes the pooling could have come from).
+ */
+export class MaxUnpool1d extends Module {
+  constructor(
+    readonly kernelSize: number | readonly [number],
+    readonly options: Omit<MaxUnpoolOptions<number | readonly [number]>, "outputSize"> = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor, indices: Tensor, outputSize?: readonly number[] | null): Tensor {
+    checkRank(this, x, 1);
+    checkIndices(this, x, indices);
+    return maxUnpool1d(x, indices, this.kernelSize, { ...this.options, outputSize });
+  }
+
+  override extraRepr(): string {
+    return unpoolRepr(this.kernelSize, this.options, 1);
+  }
+}
+
+/** 2-d max unpooling, like `torch.nn.MaxUnpool2d`; the inverse of `MaxPool2d.forwardWithIndices`. */
+export class MaxUnpool2d extends Module {
+  constructor(
+    readonly kernelSize: number | readonly [number, number],
+    readonly options: Omit<MaxUnpoolOptions<number | readonly [number, number]>, "outputSize"> = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor, indices: Tensor, outputSize?: readonly number[] | null): Tensor {
+    checkRank(this, x, 2);
+    checkIndices(this, x, indices);
+    return maxUnpool2d(x, indices, this.kernelSize, { ...this.options, outputSize });
+  }
+
+  override extraRepr(): string {
+    return unpoolRepr(this.kernelSize, this.options, 2);
+  }
+}
+
+/** 3-d max unpooling, like `torch.nn.MaxUnpool3d`; the inverse of `MaxPool3d.forwardWithIndices`. */
+export class MaxUnpool3d extends Module {
+  constructor(
+    readonly kernelSize: number | readonly [number, number, number],
+    readonly options: Omit<MaxUnpoolOptions<number | readonly [number, number, number]>, "outputSize"> = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor, indices: Tensor, outputSize?: readonly number[] | null): Tensor {
+    checkRank(this, x, 3);
+    checkIndices(this, x, indices);
+    return maxUnpool3d(x, indices, this.kernelSize, { ...this.options, outputSize });
+  }
+
+  override extraRepr(): string {
+    return unpoolRepr(this.kernelSize, this.options, 3);
+  }
+}
+
+function lpRepr(normType: number, kernelSize: number | readonly number[], options: LPPoolOptions<number | readonly number[]>): string {
+  const size = (v: number | readonly number[] | null | undefined): string => (v == null ? "None" : typeof v === "number" ? String(v) : pyTuple(v));
+  return `norm_type=${normType}, kernel_size=${size(kernelSize)}, stride=${size(options.stride)}, ceil_mode=${pyBool(options.ceilMode ?? false)}`;
+}
+
+/**
+ * 1-d power-average pooling, like `torch.nn.LPPool1d`: (Σ over each window of x^p)^(1/p)
+ * (p = 1 is sum pooling, p = ∞ would be max pooling; stride defaults to the kernel size).
+ */
+export class LPPool1d extends Module {
+  constructor(
+    readonly normType: number,
+    readonly kernelSize: number,
+    readonly options: LPPoolOptions<number> = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    checkRank(this, x, 1);
+    return lpPool1d(x, this.normType, this.kernelSize, this.options);
+  }
+
+  override extraRepr(): string {
+    return lpRepr(this.normType, this.kernelSize, this.options);
+  }
+}
+
+/** 2-d power-average pooling, like `torch.nn.LPPool2d`: (Σ over each window of x^p)^(1/p). */
+export class LPPool2d extends Module {
+  constructor(
+    readonly normType: number,
+    readonly kernelSize: number | readonly [number, number],
+    readonly options: LPPoolOptions<number | readonly [number, number]> = {},
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    checkRank(this, x, 2);
+    return lpPool2d(x, this.normType, this.kernelSize, this.options);
+  }
+
+  override extraRepr(): string {
+    return lpRepr(this.normType, this.kernelSize, this.options);
+  }
+}
+
+/** Adaptive max pooling to a fixed output length, like `torch.nn.AdaptiveMaxPool1d`. */
+export class AdaptiveMaxPool1d extends Module {
+  constructor(readonly outputSize: number | readonly [number]) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    checkRank(this, x, 1);
+    return adaptiveMaxPool1d(x, this.outputSize);
+  }
+
+  forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    checkRank(this, x, 1);
+    return adaptiveMaxPool1dWithIndices(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${typeof this.outputSize === "number" ? this.outputSize : pyTuple(this.outputSize)}`;
+  }
+}
+
+/**
+ * Adaptive max pooling to a fixed output size (D, H, W), like `torch.nn.AdaptiveMaxPool3d`;
+ * `forwardWithIndices` also returns the int64 flat indices (d·H·W + h·W + w).
+ */
+export class AdaptiveMaxPool3d extends Module {
+  constructor(readonly outputSize: AdaptiveSize3) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    checkRank(this, x, 3);
+    return adaptiveMaxPool3d(x, this.outputSize);
+  }
+
+  forwardWithIndices(x: Tensor): [Tensor, Tensor] {
+    checkRank(this, x, 3);
+    return adaptiveMaxPool3dWithIndices(x, this.outputSize);
   }
 
   override extraRepr(): string {

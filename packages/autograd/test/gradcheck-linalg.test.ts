@@ -1,9 +1,9 @@
 /**
  * gradcheck (float64) for `linalg`: each function is composed from differentiable ops (n steps of
  * recorded elimination, substitution, reflection or rotation), so these tests check the
- * composition. Inputs are well-conditioned (full rank for QR, distinct eigenvalues for eigh);
- * pivot choice and signs are locally constant for them. Eigenvectors are checked through
- * sign-invariant functions.
+ * composition. Inputs are well-conditioned (full rank for QR, distinct eigenvalues for eigh,
+ * distinct non-zero singular values for the SVD); pivot choice and signs are locally constant for
+ * them. Eigenvectors and singular vectors are checked through sign-invariant functions.
  */
 import { describe, expect, it } from "vitest";
 import { Generator, arange, eye, linalg, rand, registerBackend, type Tensor } from "@trek/tensor";
@@ -32,6 +32,16 @@ const spd = (x: Tensor): Tensor => {
 const spread = (shape: number[]): Tensor => {
   const n = shape[shape.length - 1]!;
   const d = eye(n, n, { dtype: "float64" }).mul(rand([n], { dtype: "float64", generator }).mul(0.2).add(arange(n, { dtype: "float64" })).mul(1.5));
+  return rand(shape, { dtype: "float64", generator }).mul(0.6).sub(0.3).add(d).detach().requiresGrad_(true);
+};
+
+/** [..., m, n] with well-separated diagonal entries (so distinct, non-zero singular values). */
+const spreadRect = (shape: number[]): Tensor => {
+  const m = shape[shape.length - 2]!;
+  const n = shape[shape.length - 1]!;
+  const k = Math.min(m, n);
+  const diagonal = rand([k], { dtype: "float64", generator }).mul(0.2).add(arange(k, { dtype: "float64" })).add(1).mul(1.5);
+  const d = eye(m, n, { dtype: "float64" }).mul(k === n ? diagonal : diagonal.unsqueeze(-1));
   return rand(shape, { dtype: "float64", generator }).mul(0.6).sub(0.3).add(d).detach().requiresGrad_(true);
 };
 
@@ -80,6 +90,30 @@ const cases: Record<string, () => { fn: (...xs: Tensor[]) => Tensor | Tensor[]; 
       return [eigenvectors.mul(eigenvalues.unsqueeze(-2)).matmul(eigenvectors.transpose(-2, -1)), v.matmul(v.transpose(-2, -1))];
     },
     inputs: [spread([4, 4])],
+  }),
+  "svdvals, tall and batched wide (distinct singular values)": () => ({
+    fn: (a, b) => [linalg.svdvals(a), linalg.svdvals(b)],
+    inputs: [spreadRect([5, 3]), spreadRect([2, 3, 4])],
+  }),
+  "svd reduced: U diag(S) Vh and u uᵀ, v vᵀ of the first pair": () => ({
+    fn: (a) => {
+      const { U, S, Vh } = linalg.svd(a, { fullMatrices: false });
+      const u = U.select(-1, 0).unsqueeze(-1);
+      const v = Vh.select(-2, 0).unsqueeze(-1);
+      return [U.mul(S.unsqueeze(-2)).matmul(Vh), u.matmul(u.transpose(-2, -1)), v.matmul(v.transpose(-2, -1))];
+    },
+    inputs: [spreadRect([4, 3])],
+  }),
+  "svd full, wide: U diag(S) Vh[:k] and S": () => ({
+    fn: (a) => {
+      const { U, S, Vh } = linalg.svd(a);
+      return [U.mul(S.unsqueeze(-2)).matmul(Vh.narrow(-2, 0, 2)), S];
+    },
+    inputs: [spreadRect([2, 4])],
+  }),
+  "matrixNorm nuc, 2, -2 and pinv": () => ({
+    fn: (x) => [linalg.matrixNorm(x, "nuc"), linalg.matrixNorm(x, 2), linalg.matrixNorm(x, -2, [0, 1], true), linalg.pinv(x)],
+    inputs: [spreadRect([4, 3])],
   }),
   "matrixNorm fro, 1, -inf": () => ({
     fn: (x) => [linalg.matrixNorm(x), linalg.matrixNorm(x, 1), linalg.matrixNorm(x, -Infinity, [0, 2], true)],

@@ -34,7 +34,7 @@ export type { TensorOptions, RandomOptions, NestedArray } from "./creation.js";
 
 export * from "./functions.js";
 export { linalg, inverse, det } from "./ops/torch-linalg.js";
-export type { MatrixNormOrd, SolveOptions, CholeskyOptions, SolveTriangularOptions, QrOptions, EighOptions } from "./ops/torch-linalg.js";
+export type { MatrixNormOrd, SolveOptions, CholeskyOptions, SolveTriangularOptions, QrOptions, EighOptions, SvdOptions, RankToleranceOptions } from "./ops/torch-linalg.js";
 
 export {
   DTYPES,

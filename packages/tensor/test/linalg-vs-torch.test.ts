@@ -1,9 +1,10 @@
 /**
  * `linalg` (norms, LU, solve, inv, det, slogdet, Cholesky, triangular and Cholesky solves, QR,
- * eigh, eigvalsh) against PyTorch 1.13 outputs written by scripts/fixtures/torch_linalg.py, plus
+ * eigh, eigvalsh, svd, svdvals, matrixRank, pinv) against PyTorch 1.13 outputs written by scripts/fixtures/torch_linalg.py, plus
  * its errors. Tolerances: |got − expected| ≤ tol · max(1, |expected|) with tol = 1e-4 for float32
- * and 1e-10 for float64; integer outputs (pivots) and -inf must match exactly. QR's Q and R are
- * compared with their signs; eigh's eigenvector columns up to sign (LAPACK picks those signs).
+ * and 1e-10 for float64; integer outputs (pivots, ranks) and -inf must match exactly. QR's Q and R
+ * are compared with their signs; eigh's eigenvector columns and the SVD's singular vectors up to
+ * sign (LAPACK picks those signs), the completing columns of a full U / Vh by orthonormality.
  */
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -33,7 +34,7 @@ const decode = (e: Encoded): Tensor => tensor(e.data.map(decodeValue), { dtype: 
 function run(c: Case): Tensor[] {
   const x = c.inputs.map(decode);
   const p = c.params as Record<string, never>;
-  const ord = (v: unknown): number | "fro" => (v === "fro" ? "fro" : decodeValue(v as number | string));
+  const ord = (v: unknown): number | "fro" | "nuc" => (v === "fro" || v === "nuc" ? v : decodeValue(v as number | string));
   switch (c.fn) {
     case "det":
       return [linalg.det(x[0]!)];
@@ -75,19 +76,42 @@ function run(c: Case): Tensor[] {
     }
     case "eigvalsh":
       return [linalg.eigvalsh(x[0]!, { UPLO: p.UPLO })];
+    case "svd": {
+      const r = linalg.svd(x[0]!, { fullMatrices: p.fullMatrices });
+      return [r.U, r.S, r.Vh];
+    }
+    case "svdvals":
+      return [linalg.svdvals(x[0]!)];
+    case "matrixRank":
+      return [linalg.matrixRank(x[0]!, { atol: p.atol ?? undefined, rtol: p.rtol ?? undefined, hermitian: p.hermitian })];
+    case "pinv":
+      return [linalg.pinv(x[0]!, { hermitian: p.hermitian })];
     default:
       throw new Error(`no runner for ${c.fn}`);
   }
 }
 
-/** Flips the sign of each column of `got` ([..., n, n], row-major) to agree with `expected`'s. */
-function alignColumns(got: number[], expected: number[], n: number): number[] {
+/** Flips the sign of each column of `got` ([..., r, c], row-major) to agree with `expected`'s. */
+function alignColumns(got: number[], expected: number[], r: number, c = r): number[] {
   const out = [...got];
-  for (let base = 0; base < got.length; base += n * n) {
-    for (let j = 0; j < n; j++) {
+  for (let base = 0; base < got.length; base += r * c) {
+    for (let j = 0; j < c; j++) {
       let dot = 0;
-      for (let i = 0; i < n; i++) dot += got[base + i * n + j]! * expected[base + i * n + j]!;
-      if (dot < 0) for (let i = 0; i < n; i++) out[base + i * n + j] = -got[base + i * n + j]!;
+      for (let i = 0; i < r; i++) dot += got[base + i * c + j]! * expected[base + i * c + j]!;
+      if (dot < 0) for (let i = 0; i < r; i++) out[base + i * c + j] = -got[base + i * c + j]!;
+    }
+  }
+  return out;
+}
+
+/** Flips the sign of each row of `got` ([..., r, c], row-major) to agree with `expected`'s. */
+function alignRows(got: number[], expected: number[], r: number, c: number): number[] {
+  const out = [...got];
+  for (let base = 0; base < got.length; base += r * c) {
+    for (let i = 0; i < r; i++) {
+      let dot = 0;
+      for (let j = 0; j < c; j++) dot += got[base + i * c + j]! * expected[base + i * c + j]!;
+      if (dot < 0) for (let j = 0; j < c; j++) out[base + i * c + j] = -got[base + i * c + j]!;
     }
   }
   return out;
@@ -111,6 +135,19 @@ describe(`linalg vs PyTorch ${fixture.torch}`, () => {
           const expected = want.data.map(decodeValue);
           let values = Array.from(g.dataSync() as ArrayLike<number>, Number);
           if (fn === "eigh" && k === 1) values = alignColumns(values, expected, want.shape[want.shape.length - 1]!);
+          if (fn === "svd" && k !== 1) {
+            const [r, cols] = want.shape.slice(-2) as [number, number];
+            // Only the first min(m, n) singular vectors are defined (up to sign); the completion
+            // of a full U or Vh is any orthonormal basis of the complement, checked separately.
+            const input = c.inputs[0]!.shape.slice(-2) as [number, number];
+            const defined = Math.min(input[0], input[1]);
+            values = k === 0 ? alignColumns(values, expected, r, cols) : alignRows(values, expected, r, cols);
+            values = values.map((v, i) => {
+              const inner = i % (r * cols);
+              const index = k === 0 ? inner % cols : Math.floor(inner / cols);
+              return index < defined ? v : expected[i]!;
+            });
+          }
           const tol = want.dtype === "float32" ? 1e-4 : want.dtype === "float64" ? 1e-10 : 0;
           values.forEach((v, i) => {
             const e = expected[i]!;
@@ -173,10 +210,70 @@ describe("linalg errors and edge cases", () => {
     expect(() => linalg.cholesky(tensor([[-1]], { dtype: "float32" }))).toThrow(LinAlgError);
   });
 
-  it("matrixNorm rejects orders that need singular values", () => {
-    expect(() => linalg.matrixNorm(A, "nuc")).toThrow(/linalg\.matrixNorm: ord "nuc" needs singular values/);
-    expect(() => linalg.norm(A, 2)).toThrow(/ord 2 needs singular values/);
+  it("matrixNorm rejects unsupported orders and bad dims", () => {
+    expect(() => linalg.matrixNorm(A, 3)).toThrow(/linalg\.matrixNorm: unsupported ord 3; expected "fro", "nuc", 1, -1, 2, -2/);
     expect(() => linalg.matrixNorm(A, "fro", [1, 1])).toThrow(ShapeError);
+  });
+
+  it("svd, svdvals, matrixRank and pinv reject bad shapes, dtypes and options, naming the function", () => {
+    expect(() => linalg.svd(zeros([3]))).toThrow(/linalg\.svd: A must have at least 2 dims, got shape \[3\]/);
+    expect(() => linalg.svd(tensor([[1, 2]], { dtype: "int32" }))).toThrow(/linalg\.svd: expected input to be float32 or float64, got int32 \(shape \[1, 2\]\)/);
+    expect(() => linalg.svd(A, { fullMatrices: "yes" as never })).toThrow(/linalg\.svd: fullMatrices must be a boolean, got "yes" \(A \[2, 2\], float64\)/);
+    expect(() => linalg.svdvals(tensor([[1, 0]], { dtype: "int64" }))).toThrow(DTypeError);
+    expect(() => linalg.svdvals(zeros([4]))).toThrow(/linalg\.svdvals: A must have at least 2 dims/);
+    expect(() => linalg.matrixRank(A, { atol: -1 })).toThrow(/linalg\.matrixRank: atol must be a non-negative number, got -1 \(A \[2, 2\], float64\)/);
+    expect(() => linalg.matrixRank(zeros([2, 3]), { hermitian: true })).toThrow(/linalg\.matrixRank: A must be batches of square matrices/);
+    expect(() => linalg.pinv(tensor([[1, 0]], { dtype: "int32" }))).toThrow(/linalg\.pinv: expected input to be float32 or float64, got int32/);
+  });
+
+  /** max |x − y| over all entries. */
+  const gap = (x: Tensor, y: Tensor): number => {
+    const xs = Array.from(x.dataSync() as Float64Array);
+    const ys = Array.from(y.dataSync() as Float64Array);
+    expect(xs.length).toBe(ys.length);
+    return Math.max(0, ...xs.map((v, i) => Math.abs(v - ys[i]!)));
+  };
+  const identity = (n: number): Tensor => linalg.qr(zeros([n, n], { dtype: "float64" })).Q;
+
+  it("svd: U diag(S) Vh = A with orthonormal full U and Vh, also for rank-deficient inputs", () => {
+    const inputs = [
+      tensor([[2, -1, 0], [1, 3, 1], [0, 1, 4], [1, 0, 1]], { dtype: "float64" }),
+      tensor([[1, 2, 3, 4, 5], [2, 4, 6, 8, 10], [1, 0, 1, 0, 1]], { dtype: "float64" }), // rank 2, wide
+      tensor([[1, 0, 2], [2, 0, 1], [3, 0, 4], [1, 0, 0]], { dtype: "float64" }), // zero column
+      zeros([3, 2], { dtype: "float64" }),
+    ];
+    for (const a of inputs) {
+      const [m, n] = a.shape as [number, number];
+      const k = Math.min(m, n);
+      for (const fullMatrices of [true, false]) {
+        const { U, S, Vh } = linalg.svd(a, { fullMatrices });
+        expect([...U.shape]).toEqual([m, fullMatrices ? m : k]);
+        expect([...Vh.shape]).toEqual([fullMatrices ? n : k, n]);
+        const s = Array.from(S.dataSync() as Float64Array);
+        expect(s).toEqual([...s].sort((x, y) => y - x));
+        s.forEach((v) => expect(v).toBeGreaterThanOrEqual(0));
+        const Uk = U.narrow(1, 0, k);
+        const Vk = Vh.narrow(0, 0, k);
+        expect(gap(Uk.mul(S.unsqueeze(0)).matmul(Vk), a)).toBeLessThan(1e-12);
+        expect(gap(U.transpose(0, 1).matmul(U), identity(U.shape[1]!))).toBeLessThan(1e-12);
+        expect(gap(Vh.matmul(Vh.transpose(0, 1)), identity(Vh.shape[0]!))).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it("svd of batched and empty inputs; matrixRank and pinv of rank-deficient matrices", () => {
+    const batch = tensor([[[3, 0], [0, -2]], [[0, 1], [1, 0]]], { dtype: "float64" });
+    expect(Array.from(linalg.svdvals(batch).dataSync() as Float64Array)).toEqual([3, 2, 1, 1]);
+    expect([...linalg.svd(zeros([2, 0, 3])).U.shape]).toEqual([2, 0, 0]);
+    expect([...linalg.svd(zeros([2, 0, 3])).Vh.shape]).toEqual([2, 3, 3]);
+    expect([...linalg.svdvals(zeros([4, 0])).shape]).toEqual([0]);
+    const low = tensor([[1, 2, 3], [2, 4, 6], [1, 0, 1]], { dtype: "float64" });
+    expect(Array.from(linalg.matrixRank(low).dataSync() as BigInt64Array, Number)).toEqual([2]);
+    expect(linalg.matrixRank(low).dtype).toBe("int64");
+    const p = linalg.pinv(low);
+    expect(gap(low.matmul(p).matmul(low), low)).toBeLessThan(1e-12);
+    expect(gap(p.matmul(low).matmul(p), p)).toBeLessThan(1e-12);
+    expect(gap(linalg.pinv(A), linalg.inv(A))).toBeLessThan(1e-12);
   });
 
   it("qr and eigh reject bad shapes, dtypes and options, naming the function", () => {

@@ -1,6 +1,7 @@
 /**
  * `torch.linalg`: vector and matrix norms, LU with partial pivoting (solve, inv, det, slogdet),
- * Cholesky and triangular solves, Householder QR and the symmetric eigendecomposition (Jacobi). Every function is composed from existing ops (views, where,
+ * Cholesky and triangular solves, Householder QR, the symmetric eigendecomposition (Jacobi) and the
+ * SVD (one-sided Jacobi) with the norms, rank and pseudo-inverse built on it. Every function is composed from existing ops (views, where,
  * gather, sum, amax, mul/sub/div…): an n×n factorization is n steps of recorded elementwise and
  * outer-product updates, so every backend runs it and autograd differentiates the recorded
  * elimination with the rules those ops already have. Pivot choice (argmax of |column|) is made
@@ -16,6 +17,7 @@ import * as E from "./elementwise.js";
 import * as M from "./movement.js";
 import * as R from "./reduce.js";
 import { gather, sort } from "./indexing.js";
+import * as L from "./linalg.js";
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -340,6 +342,134 @@ function eighCore(A: Tensor, uplo: "L" | "U", vectors: boolean): { eigenvalues: 
   return { eigenvalues, eigenvectors: M.reshape(U, [...batch, n, n]) };
 }
 
+// ---- singular value decomposition (one-sided Jacobi) --------------------------------------------
+
+/**
+ * One-sided (Hestenes) Jacobi on tall [B, m, n] (m ≥ n): rotates pairs of columns of G = A until
+ * they are mutually orthogonal, accumulating the rotations in V, so that G = A V = U diag(S) with
+ * S the column norms. Each rotation (p, q) is the symmetric Jacobi rotation of the 2×2 Gram block
+ * [[‖g_p‖², g_p·g_q], [g_p·g_q, ‖g_q‖²]], with the same smooth angle formula as {@link jacobiCore}.
+ * Sweeps stop once every |g_p·g_q| ≤ n·ε·‖g_p‖‖g_q‖ (checked by a synchronous read when the
+ * backend has one) or after 10 + 2·⌈log2 n⌉ sweeps. Returns G and V (columns unsorted).
+ */
+function oneSidedJacobi(A: Tensor): { G: Tensor; V: Tensor } {
+  const b = A.shape[0]!;
+  const n = A.shape[2]!;
+  const dtype = A.dtype as "float32" | "float64";
+  let V = M.expand(eyeColumns(n, n, dtype, A.device), [b, n, n]);
+  let G = A;
+  if (n <= 1) return { G, V };
+  const idx = M.reshape(positions(n, A.device), [1, n]);
+  const columns = M.reshape(idx, [1, 1, n]);
+  const offDiagonal = E.binary("ne", M.reshape(idx, [1, n, 1]), columns);
+  const tolerance = n * epsilonOf(dtype);
+  /** Columns p and q of X rotated: col p ← c·col p − s·col q, col q ← s·col p + c·col q. */
+  const rotateColumns = (X: Tensor, p: number, q: number, c: Tensor, s: Tensor): Tensor => {
+    const cp = M.select(X, 2, p);
+    const cq = M.select(X, 2, q);
+    const np = E.sub(E.binary("mul", c, cp), E.binary("mul", s, cq));
+    const nq = E.add(E.binary("mul", s, cp), E.binary("mul", c, cq));
+    return E.where(E.binary("eq", columns, p), M.unsqueeze(np, 2), E.where(E.binary("eq", columns, q), M.unsqueeze(nq, 2), X));
+  };
+  const maxSweeps = 10 + 2 * Math.ceil(Math.log2(n));
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    const converged = withoutRecording(() => {
+      const gram = R.sum(E.binary("mul", M.unsqueeze(G, 3), M.unsqueeze(G, 2)), 1); // [B, n, n]
+      const d = M.diagonal(gram, 0, -2, -1); // [B, n]
+      const scale = E.unary("sqrt", E.binary("mul", M.unsqueeze(d, 2), M.unsqueeze(d, 1)));
+      const excess = E.sub(E.unary("abs", gram), E.binary("mul", scale, tolerance));
+      const worst = hostValues(R.amax(E.where(offDiagonal, excess, -1), [0, 1, 2]));
+      return worst !== null && worst[0]! <= 0;
+    });
+    if (converged) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const gp = M.select(G, 2, p);
+        const gq = M.select(G, 2, q);
+        const alpha = R.sum(E.binary("mul", gp, gp), 1, true); // [B, 1]
+        const beta = R.sum(E.binary("mul", gq, gq), 1, true);
+        const gamma = R.sum(E.binary("mul", gp, gq), 1, true);
+        const d = E.sub(beta, alpha);
+        const r2 = E.add(E.binary("mul", d, d), E.binary("mul", E.binary("mul", gamma, gamma), 4));
+        const rotate = E.binary("gt", r2, 0);
+        const denominator = E.add(E.unary("abs", d), E.unary("sqrt", E.where(rotate, r2, 1)));
+        const t = E.where(rotate, E.div(E.binary("mul", E.binary("mul", gamma, 2), signOf(d)), denominator), 0);
+        const c = E.div(1, E.unary("sqrt", E.add(E.binary("mul", t, t), 1))); // [B, 1]
+        const s = E.binary("mul", t, c);
+        G = rotateColumns(G, p, q, c, s);
+        V = rotateColumns(V, p, q, c, s);
+      }
+    }
+  }
+  return { G, V };
+}
+
+/**
+ * SVD of [B, m, n] with m ≥ n: S [B, n] descending, V [B, n, n] (each column's largest-|·| entry
+ * positive) and, when `vectors`, U [B, m, n] (or [B, m, m] when `full`). A column of U whose
+ * singular value is ≤ m·ε·σ_max is replaced by an orthonormal completion (not differentiated), as
+ * are the extra columns of the full U.
+ */
+function svdTall(A: Tensor, vectors: boolean, full: boolean): { U: Tensor | null; S: Tensor; V: Tensor } {
+  const b = A.shape[0]!;
+  const m = A.shape[1]!;
+  const n = A.shape[2]!;
+  const dtype = A.dtype as "float32" | "float64";
+  const { G, V: Vraw } = oneSidedJacobi(A);
+  const norms = E.unary("sqrt", R.sum(E.binary("mul", G, G), 1)); // [B, n]
+  const order = withoutRecording(() => sort(norms, 1, true).indices); // [B, n]
+  const S = gather(norms, 1, order);
+  if (!vectors) return { U: null, S, V: Vraw };
+  const columnOrder = M.expand(M.unsqueeze(order, 1), [b, n, n]);
+  let V = gather(Vraw, 2, columnOrder);
+  let W = gather(G, 2, M.expand(M.unsqueeze(order, 1), [b, m, n]));
+  if (n > 0) {
+    const sign = withoutRecording(() => signOf(gather(V, 1, R.argReduce("argmax", E.unary("abs", V), 1, true)))); // [B, 1, n]
+    V = E.binary("mul", V, sign);
+    W = E.binary("mul", W, sign);
+  }
+  const cols = full ? m : n;
+  if (cols === 0 || n === 0) return { U: M.expand(eyeColumns(m, cols, dtype, A.device), [b, m, cols]), S, V };
+  // Columns with a (numerically) zero singular value, and the extra columns of a full U, come
+  // from the complete QR of [U | I]: its Q spans the given columns first, then their complement.
+  const kept = withoutRecording(() => E.binary("gt", S, E.binary("mul", R.amax(S, 1, true), Math.max(m, n) * epsilonOf(dtype)))); // [B, n]
+  const safe = E.where(kept, S, 1);
+  const Un = E.where(M.unsqueeze(kept, 1), E.div(W, M.unsqueeze(safe, 1)), 0); // [B, m, n]
+  const needsCompletion = full && m > n ? true : withoutRecording(() => {
+    const all = hostValues(R.amin(cast(kept, dtype), [0, 1]));
+    return all === null || all[0]! < 1;
+  });
+  if (!needsCompletion) return { U: Un, S, V };
+  const Q = withoutRecording(() => {
+    const stacked = M.cat([Un, M.expand(eyeColumns(m, m, dtype, A.device), [b, m, m])], 2);
+    return M.slice(qr(stacked, { mode: "complete" }).Q, 2, 0, cols);
+  });
+  const padded = cols > n ? M.cat([Un, M.slice(Q, 2, n, cols)], 2) : Un;
+  const keptCols = cols > n ? M.cat([kept, M.expand(E.binary("ne", M.reshape(positions(cols - n, A.device), [1, cols - n]), M.reshape(positions(cols - n, A.device), [1, cols - n])), [b, cols - n])], 1) : kept; // extra columns: all false
+  return { U: E.where(M.unsqueeze(keptCols, 1), padded, Q), S, V };
+}
+
+/** SVD of [..., m, n]: U [..., m, k or m], S [..., k], Vh [..., k or n, n], k = min(m, n). */
+function svdCore(A: Tensor, vectors: boolean, full: boolean): { U: Tensor | null; S: Tensor; Vh: Tensor | null } {
+  const m = A.shape[A.ndim - 2]!;
+  const n = A.shape[A.ndim - 1]!;
+  const k = Math.min(m, n);
+  const batch = A.shape.slice(0, -2);
+  const wide = m < n;
+  const a = flat3(wide ? mT(A) : A);
+  const { U, S, V } = svdTall(a, vectors, full);
+  const values = M.reshape(S, [...batch, k]);
+  if (!vectors) return { U: null, S: values, Vh: null };
+  // A = U S Vᵀ; for a wide A, Aᵀ = U' S V'ᵀ gives U = V' and Vh = U'ᵀ.
+  const left = wide ? V : U!;
+  const right = wide ? U! : V;
+  return {
+    U: M.reshape(left, [...batch, m, left.shape[2]!]),
+    S: values,
+    Vh: M.reshape(mT(right), [...batch, right.shape[2]!, n]),
+  };
+}
+
 // ---- public API ---------------------------------------------------------------------------------
 
 /**
@@ -364,14 +494,14 @@ export function vectorNorm(x: Tensor, ord = 2, dim: number | readonly number[] |
   });
 }
 
-/** Matrix norm orders supported without an SVD. */
-export type MatrixNormOrd = "fro" | 1 | -1 | number;
+/** Matrix norm orders: `"fro"`, `"nuc"`, ±1, ±2 and ±Infinity. */
+export type MatrixNormOrd = "fro" | "nuc" | 1 | -1 | 2 | -2 | number;
 
 /**
  * Matrix norm over the two dims `dim` (the last two by default), like `torch.linalg.matrix_norm`:
  * `"fro"` (Frobenius), 1 / -1 (largest / smallest absolute column sum), `Infinity` / `-Infinity`
- * (largest / smallest absolute row sum). `"nuc"`, 2 and -2 need singular values and are not
- * supported.
+ * (largest / smallest absolute row sum), and from the singular values (see {@link svdvals}):
+ * `"nuc"` (their sum), 2 / -2 (the largest / smallest).
  */
 export function matrixNorm(A: Tensor, ord: MatrixNormOrd | "nuc" = "fro", dim: readonly [number, number] = [-2, -1], keepdim = false): Tensor {
   const op = "linalg.matrixNorm";
@@ -383,10 +513,18 @@ export function matrixNorm(A: Tensor, ord: MatrixNormOrd | "nuc" = "fro", dim: r
   if (d0 === d1) throw new ShapeError(`${op}: dim must name two different dims, got ${JSON.stringify(dim)} for shape ${formatShape(A.shape)}`);
   if (ord === "fro") return vectorNorm(A, 2, [d0, d1], keepdim);
   if (ord === "nuc" || ord === 2 || ord === -2) {
-    throw new RangeError(`${op}: ord ${JSON.stringify(ord)} needs singular values, which are not supported; use "fro", 1, -1, Infinity or -Infinity`);
+    return scope(() => {
+      // Singular values of the matrices spanned by (d0, d1): move those dims last, rows first.
+      const rest = A.shape.map((_, i) => i).filter((i) => i !== d0 && i !== d1);
+      const values = svdCore(M.permute(A, [...rest, d0, d1]), false, false).S; // [...rest, k]
+      const out = ord === "nuc" ? R.sum(values, -1) : ord === 2 ? R.amax(values, -1) : R.amin(values, -1);
+      if (!keepdim) return out;
+      const [lo, hi] = d0 < d1 ? [d0, d1] : [d1, d0];
+      return M.unsqueeze(M.unsqueeze(out, lo), hi);
+    });
   }
   if (ord !== 1 && ord !== -1 && ord !== Infinity && ord !== -Infinity) {
-    throw new RangeError(`${op}: unsupported ord ${String(ord)}; expected "fro", 1, -1, Infinity or -Infinity`);
+    throw new RangeError(`${op}: unsupported ord ${String(ord)}; expected "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity`);
   }
   return scope(() => {
     // ±1: reduce |A| over rows (column sums), then take the extreme over columns; ±inf: the reverse.
@@ -747,10 +885,141 @@ export function eigvalsh(A: Tensor, options: EighOptions = {}): Tensor {
   return scope(() => eighCore(A, uplo, false).eigenvalues);
 }
 
+/** Options of {@link svd}. */
+export interface SvdOptions {
+  /**
+   * `true` (default): U [..., m, m] and Vh [..., n, n]; `false`: the reduced U [..., m, k] and
+   * Vh [..., k, n] with k = min(m, n), as in PyTorch.
+   */
+  fullMatrices?: boolean;
+}
+
+/**
+ * Singular value decomposition `A = U diag(S) Vh` of [..., m, n] matrices, like
+ * `torch.linalg.svd`: S [..., k] (k = min(m, n)) non-negative and descending, U and Vh with
+ * orthonormal columns / rows. Computed by one-sided Jacobi sweeps of recorded column rotations
+ * (on Aᵀ when m < n), so autograd differentiates it for distinct, non-zero singular values.
+ * Singular vectors are unique only up to sign (and within repeated singular values): each right
+ * singular vector is scaled so that its largest-magnitude entry is positive, which may differ in
+ * sign from PyTorch's LAPACK-defined choice. Columns of U (or rows of Vh for m < n) beyond the
+ * rank and the extra ones of `fullMatrices` are an orthonormal completion, not differentiated.
+ */
+export function svd(A: Tensor, options: SvdOptions = {}): { U: Tensor; S: Tensor; Vh: Tensor } {
+  const op = "linalg.svd";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  if (A.ndim < 2) throw new ShapeError(`${op}: A must have at least 2 dims, got shape ${formatShape(A.shape)}`);
+  const full = options.fullMatrices ?? true;
+  if (typeof full !== "boolean") {
+    throw new TypeError(`${op}: fullMatrices must be a boolean, got ${JSON.stringify(full)} (A ${formatShape(A.shape)}, ${A.dtype})`);
+  }
+  return scope(() => {
+    const r = svdCore(A, true, full);
+    return { U: r.U!, S: r.S, Vh: r.Vh! };
+  });
+}
+
+/** Singular values (descending) of [..., m, n] matrices, like `torch.linalg.svdvals`. */
+export function svdvals(A: Tensor): Tensor {
+  const op = "linalg.svdvals";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  if (A.ndim < 2) throw new ShapeError(`${op}: A must have at least 2 dims, got shape ${formatShape(A.shape)}`);
+  return scope(() => svdCore(A, false, false).S);
+}
+
+/** Options of {@link matrixRank} and {@link pinv}. */
+export interface RankToleranceOptions {
+  /** Absolute tolerance (default 0). */
+  atol?: number;
+  /**
+   * Relative tolerance, a multiple of the largest singular value; defaults to ε·max(m, n), or to
+   * 0 when only a positive `atol` is given, as in PyTorch.
+   */
+  rtol?: number;
+  /** Treat A as symmetric (only its lower triangle is read) and use {@link eigh}. */
+  hermitian?: boolean;
+}
+
+function checkTolerances(op: string, A: Tensor, options: RankToleranceOptions): { atol: number; rtol: number; hermitian: boolean } {
+  const { atol, rtol, hermitian = false } = options;
+  for (const [name, v] of [["atol", atol], ["rtol", rtol]] as const) {
+    if (v !== undefined && (typeof v !== "number" || Number.isNaN(v) || v < 0)) {
+      throw new RangeError(`${op}: ${name} must be a non-negative number, got ${String(v)} (A ${formatShape(A.shape)}, ${A.dtype})`);
+    }
+  }
+  if (typeof hermitian !== "boolean") throw new TypeError(`${op}: hermitian must be a boolean, got ${JSON.stringify(hermitian)}`);
+  if (hermitian) requireSquare(op, A);
+  const m = A.shape[A.ndim - 2]!;
+  const n = A.shape[A.ndim - 1]!;
+  const defaultRtol = atol !== undefined && atol > 0 ? 0 : epsilonOf(A.dtype) * Math.max(m, n);
+  return { atol: atol ?? 0, rtol: rtol ?? defaultRtol, hermitian };
+}
+
+/** The threshold max(atol, rtol·σ_max) per matrix, [..., 1], computed without recording. */
+function rankThreshold(values: Tensor, atol: number, rtol: number): Tensor {
+  return withoutRecording(() => {
+    const k = values.shape[values.ndim - 1]!;
+    const largest = k === 0 ? E.binary("mul", R.sum(values, -1, true), 0) : R.amax(values, -1, true);
+    return E.binary("maximum", E.binary("mul", largest, rtol), atol);
+  });
+}
+
+/**
+ * Numerical rank of [..., m, n] matrices, like `torch.linalg.matrix_rank`: the number of singular
+ * values (absolute eigenvalues when `hermitian`) above max(atol, rtol·σ_max), as int64.
+ */
+export function matrixRank(A: Tensor, options: RankToleranceOptions = {}): Tensor {
+  const op = "linalg.matrixRank";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  if (A.ndim < 2) throw new ShapeError(`${op}: A must have at least 2 dims, got shape ${formatShape(A.shape)}`);
+  const { atol, rtol, hermitian } = checkTolerances(op, A, options);
+  return scope(() =>
+    withoutRecording(() => {
+      const values = hermitian ? E.unary("abs", eighCore(A, "L", false).eigenvalues) : svdCore(A, false, false).S;
+      return R.sum(E.binary("gt", values, rankThreshold(values, atol, rtol)), -1);
+    }),
+  );
+}
+
+/**
+ * Moore–Penrose pseudo-inverse [..., n, m] of [..., m, n] matrices, like `torch.linalg.pinv`:
+ * `V diag(1/S) Uᵀ` from the reduced SVD (or eigh when `hermitian`), with singular values at or
+ * below max(atol, rtol·σ_max) treated as zero. Differentiable where the rank is locally constant.
+ */
+export function pinv(A: Tensor, options: RankToleranceOptions = {}): Tensor {
+  const op = "linalg.pinv";
+  sameDevice(op, A);
+  requireFloat(op, A);
+  if (A.ndim < 2) throw new ShapeError(`${op}: A must have at least 2 dims, got shape ${formatShape(A.shape)}`);
+  const { atol, rtol, hermitian } = checkTolerances(op, A, options);
+  return scope(() => {
+    let left: Tensor;
+    let values: Tensor;
+    let rightT: Tensor;
+    if (hermitian) {
+      const r = eighCore(A, "L", true);
+      left = r.eigenvectors!;
+      values = r.eigenvalues;
+      rightT = left;
+    } else {
+      const r = svdCore(A, true, false);
+      left = r.U!;
+      values = r.S;
+      rightT = mT(r.Vh!);
+    }
+    const magnitude = E.unary("abs", values);
+    const kept = E.binary("gt", magnitude, rankThreshold(magnitude, atol, rtol));
+    const inverse = E.where(kept, E.div(1, E.where(kept, values, 1)), 0);
+    return L.matmul(E.binary("mul", rightT, M.unsqueeze(inverse, -2)), mT(left));
+  });
+}
+
 /**
  * `torch.linalg` in camelCase: `vectorNorm`, `matrixNorm`, `norm`, `luFactor`, `lu`, `solve`,
- * `inv`, `det`, `slogdet`, `cholesky`, `solveTriangular`, `choleskySolve`, `qr`, `eigh` and
- * `eigvalsh`.
+ * `inv`, `det`, `slogdet`, `cholesky`, `solveTriangular`, `choleskySolve`, `qr`, `eigh`,
+ * `eigvalsh`, `svd`, `svdvals`, `matrixRank` and `pinv`.
  */
 export const linalg = {
   vectorNorm,
@@ -768,6 +1037,10 @@ export const linalg = {
   qr,
   eigh,
   eigvalsh,
+  svd,
+  svdvals,
+  matrixRank,
+  pinv,
 } as const;
 
 /** `torch.inverse`: the same as {@link inv}. */

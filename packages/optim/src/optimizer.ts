@@ -228,6 +228,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     return entries;
   }
 
+  /** Counts one more step in `state` (its `step` entry, from 1) and returns the count. */
+  protected countStep(state: ParamState): number {
+    const step = ((state.step as number | undefined) ?? 0) + 1;
+    state.step = step;
+    return step;
+  }
+
   /** The tensor buffer `key` of `param`'s state, created (zeros, kept across scopes) when missing. */
   protected buffer(state: ParamState, key: string, param: Tensor, initialValue = 0): Tensor {
     const existing = state[key];

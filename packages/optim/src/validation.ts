@@ -19,6 +19,19 @@ export function checkInRange(owner: string, option: string, value: unknown, low:
   }
 }
 
+/** Checks the options every Adam-style optimizer has: lr, eps, betas, weightDecay and maximize. */
+export function checkAdamOptions(
+  owner: string,
+  o: { lr: number; eps: number; betas: unknown; weightDecay: number; maximize: boolean },
+  where: string,
+): void {
+  checkNonNegative(owner, "learning rate", o.lr, where);
+  checkNonNegative(owner, "epsilon value", o.eps, where);
+  checkBetas(owner, o.betas, where);
+  checkNonNegative(owner, "weightDecay value", o.weightDecay, where);
+  checkBoolean(owner, "maximize", o.maximize, where);
+}
+
 /** Checks Adam-style `betas`: two numbers, each in [0, 1). */
 export function checkBetas(owner: string, betas: unknown, where = ""): void {
   if (!Array.isArray(betas) || betas.length !== 2) {

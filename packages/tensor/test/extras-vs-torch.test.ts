@@ -3,8 +3,6 @@
  * reductions, meshgrid, addmm/baddbmm, kron, unique, bincount, searchsorted) against PyTorch
  * 1.13 outputs written by scripts/fixtures/torch_tensor_extras.py.
  */
-import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
 import {
   addmm,
   baddbmm,
@@ -35,33 +33,13 @@ import {
   type Tensor,
 } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
+import { decode, describeFixture, loadFixture, type FixtureCase } from "./torch-fixture.js";
 
 registerBackend("cpu", () => new CpuBackend());
 
-interface Encoded {
-  dtype: string;
-  shape: number[];
-  data: (number | string | boolean)[];
-}
-interface Case {
-  fn: string;
-  inputs: Encoded[];
-  params: Record<string, unknown>;
-  outputs: Encoded[];
-}
+const fixture = loadFixture("extras.json");
 
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/extras.json", import.meta.url), "utf8")) as { torch: string; cases: Case[] };
-
-const decodeValue = (v: number | string | boolean): number =>
-  v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v);
-
-function decode(e: Encoded): Tensor {
-  const data = e.data.map(decodeValue);
-  const flat = e.dtype === "bool" ? tensor(data.map(Boolean), { dtype: "bool" }) : tensor(data, { dtype: e.dtype as DType });
-  return flat.reshape(e.shape);
-}
-
-function run(c: Case): Tensor[] {
+function run(c: FixtureCase): Tensor[] {
   const x = c.inputs.map(decode);
   const p = c.params as Record<string, never>;
   const pair = (r: { values: Tensor; indices: Tensor }): Tensor[] => [r.values, r.indices];
@@ -121,47 +99,4 @@ function run(c: Case): Tensor[] {
   }
 }
 
-const maxDiff = new Map<string, number>();
-
-describe(`tensor extras vs PyTorch ${fixture.torch}`, () => {
-  const groups = new Map<string, Case[]>();
-  for (const c of fixture.cases) groups.set(c.fn, [...(groups.get(c.fn) ?? []), c]);
-  for (const [fn, cases] of groups) {
-    it(`${fn} (${cases.length} cases)`, () => {
-      cases.forEach((c, n) => {
-        const label = `${fn} case ${n} ${JSON.stringify(c.params)} inputs ${c.inputs.map((i) => `${i.dtype}[${i.shape}]`).join(", ")}`;
-        const got = run(c);
-        expect(got.length, label).toBe(c.outputs.length);
-        c.outputs.forEach((want, k) => {
-          const g = got[k]!;
-          expect(g.dtype, `${label} output ${k} dtype`).toBe(want.dtype);
-          expect([...g.shape], `${label} output ${k} shape`).toEqual(want.shape);
-          const values = Array.from(g.dataSync() as ArrayLike<number | bigint | boolean>, Number);
-          const expected = want.data.map(decodeValue);
-          const tol = want.dtype === "float32" ? 2e-5 : want.dtype === "float64" ? 1e-12 : 0;
-          values.forEach((v, i) => {
-            const e = expected[i]!;
-            if (Number.isNaN(e)) {
-              expect(Number.isNaN(v), `${label} output ${k}[${i}]: expected NaN, got ${v}`).toBe(true);
-              return;
-            }
-            if (!Number.isFinite(e)) {
-              expect(v, `${label} output ${k}[${i}]`).toBe(e);
-              return;
-            }
-            const diff = Math.abs(v - e);
-            const key = `${fn} ${want.dtype}`;
-            maxDiff.set(key, Math.max(maxDiff.get(key) ?? 0, diff));
-            expect(diff, `${label} output ${k}[${i}]: got ${v}, expected ${e}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e)));
-          });
-        });
-      });
-    });
-  }
-});
-
-afterAll(() => {
-  if (process.env.TREK_PRINT_MAX_DIFF) {
-    for (const [k, v] of [...maxDiff.entries()].sort()) console.log(`max |Δ| ${k}: ${v.toExponential(2)}`);
-  }
-});
+describeFixture({ title: "tensor extras", fixture, run, tolerance: (dtype) => (dtype === "float32" ? 2e-5 : 1e-12) });

@@ -6,32 +6,16 @@
  * are compared with their signs; eigh's eigenvector columns and the SVD's singular vectors up to
  * sign (LAPACK picks those signs), the completing columns of a full U / Vh by orthonormality.
  */
-import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DTypeError, LinAlgError, ShapeError, det, inverse, linalg, registerBackend, tensor, zeros, type DType, type Tensor } from "@trek/tensor";
 import { CpuBackend } from "@trek/backend-cpu";
+import { decode, decodeValue, describeFixture, loadFixture, type FixtureCase } from "./torch-fixture.js";
 
 registerBackend("cpu", () => new CpuBackend());
 
-interface Encoded {
-  dtype: string;
-  shape: number[];
-  data: (number | string)[];
-}
-interface Case {
-  fn: string;
-  inputs: Encoded[];
-  params: Record<string, unknown>;
-  outputs: Encoded[];
-}
+const fixture = loadFixture("linalg.json");
 
-const fixture = JSON.parse(readFileSync(new URL("./fixtures/linalg.json", import.meta.url), "utf8")) as { torch: string; cases: Case[] };
-
-const decodeValue = (v: number | string): number => (v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v));
-
-const decode = (e: Encoded): Tensor => tensor(e.data.map(decodeValue), { dtype: e.dtype as DType }).reshape(e.shape);
-
-function run(c: Case): Tensor[] {
+function run(c: FixtureCase): Tensor[] {
   const x = c.inputs.map(decode);
   const p = c.params as Record<string, never>;
   const ord = (v: unknown): number | "fro" | "nuc" => (v === "fro" || v === "nuc" ? v : decodeValue(v as number | string));
@@ -117,60 +101,25 @@ function alignRows(got: number[], expected: number[], r: number, c: number): num
   return out;
 }
 
-const maxDiff = new Map<string, number>();
+/** eigh's eigenvector columns and the SVD's defined singular vectors up to sign; completions by orthonormality below. */
+function alignVectors(c: FixtureCase, k: number, values: number[], expected: number[]): number[] {
+  const want = c.outputs[k]!;
+  if (c.fn === "eigh" && k === 1) return alignColumns(values, expected, want.shape[want.shape.length - 1]!);
+  if (c.fn !== "svd" || k === 1) return values;
+  const [r, cols] = want.shape.slice(-2) as [number, number];
+  // Only the first min(m, n) singular vectors are defined (up to sign); the completion of a full
+  // U or Vh is any orthonormal basis of the complement, checked separately.
+  const input = c.inputs[0]!.shape.slice(-2) as [number, number];
+  const defined = Math.min(input[0], input[1]);
+  const aligned = k === 0 ? alignColumns(values, expected, r, cols) : alignRows(values, expected, r, cols);
+  return aligned.map((v, i) => {
+    const inner = i % (r * cols);
+    const index = k === 0 ? inner % cols : Math.floor(inner / cols);
+    return index < defined ? v : expected[i]!;
+  });
+}
 
-describe(`linalg vs PyTorch ${fixture.torch}`, () => {
-  const groups = new Map<string, Case[]>();
-  for (const c of fixture.cases) groups.set(c.fn, [...(groups.get(c.fn) ?? []), c]);
-  for (const [fn, cases] of groups) {
-    it(`${fn} (${cases.length} cases)`, () => {
-      cases.forEach((c, n) => {
-        const label = `${fn} case ${n} ${JSON.stringify(c.params)} inputs ${c.inputs.map((i) => `${i.dtype}[${i.shape}]`).join(", ")}`;
-        const got = run(c);
-        expect(got.length, label).toBe(c.outputs.length);
-        c.outputs.forEach((want, k) => {
-          const g = got[k]!;
-          expect(g.dtype, `${label} output ${k} dtype`).toBe(want.dtype);
-          expect([...g.shape], `${label} output ${k} shape`).toEqual(want.shape);
-          const expected = want.data.map(decodeValue);
-          let values = Array.from(g.dataSync() as ArrayLike<number>, Number);
-          if (fn === "eigh" && k === 1) values = alignColumns(values, expected, want.shape[want.shape.length - 1]!);
-          if (fn === "svd" && k !== 1) {
-            const [r, cols] = want.shape.slice(-2) as [number, number];
-            // Only the first min(m, n) singular vectors are defined (up to sign); the completion
-            // of a full U or Vh is any orthonormal basis of the complement, checked separately.
-            const input = c.inputs[0]!.shape.slice(-2) as [number, number];
-            const defined = Math.min(input[0], input[1]);
-            values = k === 0 ? alignColumns(values, expected, r, cols) : alignRows(values, expected, r, cols);
-            values = values.map((v, i) => {
-              const inner = i % (r * cols);
-              const index = k === 0 ? inner % cols : Math.floor(inner / cols);
-              return index < defined ? v : expected[i]!;
-            });
-          }
-          const tol = want.dtype === "float32" ? 1e-4 : want.dtype === "float64" ? 1e-10 : 0;
-          values.forEach((v, i) => {
-            const e = expected[i]!;
-            if (!Number.isFinite(e)) {
-              expect(v, `${label} output ${k}[${i}]`).toBe(e);
-              return;
-            }
-            const diff = Math.abs(v - e);
-            const key = `${fn} ${want.dtype}`;
-            maxDiff.set(key, Math.max(maxDiff.get(key) ?? 0, diff / Math.max(1, Math.abs(e))));
-            expect(diff, `${label} output ${k}[${i}]: got ${v}, expected ${e}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(e)));
-          });
-        });
-      });
-    });
-  }
-});
-
-afterAll(() => {
-  if (process.env.TREK_PRINT_MAX_DIFF) {
-    for (const [k, v] of [...maxDiff.entries()].sort()) console.log(`max relative |Δ| ${k}: ${v.toExponential(2)}`);
-  }
-});
+describeFixture({ title: "linalg", fixture, run, tolerance: (dtype) => (dtype === "float32" ? 1e-4 : 1e-10), align: alignVectors });
 
 describe("linalg errors and edge cases", () => {
   const A = tensor([[2, 1], [1, 3]], { dtype: "float64" });

@@ -1,7 +1,7 @@
 /** SequentialLR: runs schedulers one after another, switching at milestones. */
 import type { Optimizer } from "../optimizer.js";
-import { LRScheduler, type SchedulerStateDict } from "./lr-scheduler.js";
-import { ReduceLROnPlateau } from "./reduce-lr-on-plateau.js";
+import type { LRScheduler } from "./lr-scheduler.js";
+import { CompositeScheduler, checkInnerSchedulers } from "./composite-scheduler.js";
 
 export interface SequentialLROptions {
   /** The schedulers, all built on the same optimizer. */
@@ -16,22 +16,12 @@ export interface SequentialLROptions {
  * As `torch.optim.lr_scheduler.SequentialLR`, e.g. a linear warm-up followed by cosine decay.
  * Each scheduler restarts from step 0 when it takes over.
  */
-export class SequentialLR extends LRScheduler {
-  schedulers: LRScheduler[];
+export class SequentialLR extends CompositeScheduler {
   milestones: number[];
 
   constructor(optimizer: Optimizer, options: SequentialLROptions) {
     const { schedulers, milestones, lastEpoch = -1 } = options;
-    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new RangeError("SequentialLR: expected at least one scheduler");
-    schedulers.forEach((scheduler, i) => {
-      if (!((scheduler as unknown) instanceof LRScheduler)) {
-        const why = (scheduler as unknown) instanceof ReduceLROnPlateau ? " (ReduceLROnPlateau needs a metric and cannot be sequenced)" : "";
-        throw new TypeError(`SequentialLR: schedulers[${i}] is not an LRScheduler${why}`);
-      }
-      if (scheduler.optimizer !== optimizer) {
-        throw new Error(`SequentialLR: schedulers[${i}] (${scheduler.name}) belongs to another optimizer than the one passed to SequentialLR`);
-      }
-    });
+    checkInnerSchedulers("SequentialLR", "sequenced", schedulers, optimizer, "the one passed to SequentialLR");
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
       throw new RangeError(
         `SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers, got ${Array.isArray(milestones) ? milestones.length : String(milestones)}`,
@@ -65,22 +55,4 @@ export class SequentialLR extends LRScheduler {
     this.lastLr = scheduler.getLastLr();
   }
 
-  override stateDict(): SchedulerStateDict {
-    const state = super.stateDict();
-    state.schedulers = this.schedulers.map((s) => s.stateDict());
-    return state;
-  }
-
-  override loadStateDict(state: SchedulerStateDict): void {
-    const { schedulers, ...own } = state;
-    super.loadStateDict(own);
-    if (!Array.isArray(schedulers) || schedulers.length !== this.schedulers.length) {
-      throw new Error(`SequentialLR.loadStateDict: expected state for ${this.schedulers.length} schedulers, got ${Array.isArray(schedulers) ? schedulers.length : "none"}`);
-    }
-    schedulers.forEach((s, i) => this.schedulers[i]!.loadStateDict(s as SchedulerStateDict));
-  }
-
-  protected override stateExclusions(): readonly string[] {
-    return ["schedulers"];
-  }
 }

@@ -52,7 +52,7 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
       const grad = this.gradOf(param);
       if (!grad) continue;
       const state = this.stateOf(param);
-      state.step = ((state.step as number | undefined) ?? 0) + 1;
+      this.countStep(state);
       adadeltaUpdate(param, grad, this.buffer(state, "squareAvg", param), this.buffer(state, "accDelta", param), group);
     }
   }

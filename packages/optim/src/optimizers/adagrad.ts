@@ -55,8 +55,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       const grad = this.gradOf(param);
       if (!grad) continue;
       const state = this.stateOf(param);
-      const step = ((state.step as number | undefined) ?? 0) + 1;
-      state.step = step;
+      const step = this.countStep(state);
       const sum = this.buffer(state, "sum", param, group.initialAccumulatorValue);
       adagradUpdate(param, grad, sum, group, step);
     }

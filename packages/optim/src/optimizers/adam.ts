@@ -5,7 +5,7 @@
 import { adamStep_ } from "@trek/tensor";
 import { Optimizer } from "../optimizer.js";
 import type { ParamGroup, Params } from "../types.js";
-import { checkBetas, checkBoolean, checkNonNegative } from "../validation.js";
+import { checkAdamOptions, checkBoolean } from "../validation.js";
 
 /** Options of {@link Adam} and {@link AdamW}; every one can also be set per parameter group. */
 export interface AdamOptions {
@@ -43,12 +43,8 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected checkOptions(o: AdamOptions, where: string): void {
-    checkNonNegative(this.name, "learning rate", o.lr, where);
-    checkNonNegative(this.name, "epsilon value", o.eps, where);
-    checkBetas(this.name, o.betas, where);
-    checkNonNegative(this.name, "weightDecay value", o.weightDecay, where);
+    checkAdamOptions(this.name, o, where);
     checkBoolean(this.name, "amsgrad", o.amsgrad, where);
-    checkBoolean(this.name, "maximize", o.maximize, where);
     checkBoolean(this.name, "decoupledWeightDecay", o.decoupledWeightDecay, where);
   }
 
@@ -62,8 +58,7 @@ export class Adam extends Optimizer<AdamOptions> {
       const grad = this.gradOf(param);
       if (!grad) continue;
       const state = this.stateOf(param);
-      const step = ((state.step as number | undefined) ?? 0) + 1;
-      state.step = step;
+      const step = this.countStep(state);
       const expAvg = this.buffer(state, "expAvg", param);
       const expAvgSq = this.buffer(state, "expAvgSq", param);
       const maxExpAvgSq = group.amsgrad ? this.buffer(state, "maxExpAvgSq", param) : null;

@@ -5,7 +5,7 @@
 import type { Tensor } from "@trek/tensor";
 import { Optimizer } from "../optimizer.js";
 import type { ParamGroup, Params } from "../types.js";
-import { checkBetas, checkBoolean, checkNonNegative } from "../validation.js";
+import { checkAdamOptions, checkNonNegative } from "../validation.js";
 
 /** Options of {@link NAdam}; every one can also be set per parameter group. */
 export interface NAdamOptions {
@@ -41,12 +41,8 @@ export class NAdam extends Optimizer<NAdamOptions> {
   }
 
   protected checkOptions(o: NAdamOptions, where: string): void {
-    checkNonNegative(this.name, "learning rate", o.lr, where);
-    checkNonNegative(this.name, "epsilon value", o.eps, where);
-    checkBetas(this.name, o.betas, where);
-    checkNonNegative(this.name, "weightDecay value", o.weightDecay, where);
+    checkAdamOptions(this.name, o, where);
     checkNonNegative(this.name, "momentumDecay value", o.momentumDecay, where);
-    checkBoolean(this.name, "maximize", o.maximize, where);
   }
 
   protected stateKeys(): readonly string[] {

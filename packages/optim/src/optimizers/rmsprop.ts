@@ -61,7 +61,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       const grad = this.gradOf(param);
       if (!grad) continue;
       const state = this.stateOf(param);
-      state.step = ((state.step as number | undefined) ?? 0) + 1;
+      this.countStep(state);
       const squareAvg = this.buffer(state, "squareAvg", param);
       const momentumBuffer = group.momentum > 0 ? this.buffer(state, "momentumBuffer", param) : null;
       const gradAvg = group.centered ? this.buffer(state, "gradAvg", param) : null;

@@ -65,7 +65,7 @@ export class Rprop extends Optimizer<RpropOptions> {
       const grad = this.gradOf(param);
       if (!grad) continue;
       const state = this.stateOf(param);
-      state.step = ((state.step as number | undefined) ?? 0) + 1;
+      this.countStep(state);
       const prev = this.buffer(state, "prev", param);
       const stepSize = this.buffer(state, "stepSize", param, group.lr);
       rpropUpdate(param, grad, prev, stepSize, group);

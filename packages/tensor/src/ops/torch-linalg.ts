@@ -253,6 +253,39 @@ function epsilonOf(dtype: string): number {
   return dtype === "float32" ? 1.1920928955078125e-7 : 2.220446049250313e-16;
 }
 
+
+/** Sweeps of the Jacobi methods when convergence cannot be read back (they stop earlier when it can). */
+function jacobiSweeps(n: number): number {
+  return 10 + 2 * Math.ceil(Math.log2(n));
+}
+
+/**
+ * The rotation (c, s) that zeroes the off-diagonal entry `offDiagonal` of the 2×2 symmetric block
+ * whose diagonal difference (q minus p) is `difference`: t = 2·a·sign(d) / (|d| + √(d² + 4a²)),
+ * written so that its gradient stays finite where a = d = 0 (no rotation there).
+ */
+function jacobiRotation(offDiagonal: Tensor, difference: Tensor): { c: Tensor; s: Tensor } {
+  const d = difference;
+  const r2 = E.add(E.binary("mul", d, d), E.binary("mul", E.binary("mul", offDiagonal, offDiagonal), 4));
+  const rotate = E.binary("gt", r2, 0);
+  const denominator = E.add(E.unary("abs", d), E.unary("sqrt", E.where(rotate, r2, 1)));
+  const t = E.where(rotate, E.div(E.binary("mul", E.binary("mul", offDiagonal, 2), signOf(d)), denominator), 0);
+  const c = E.div(1, E.unary("sqrt", E.add(E.binary("mul", t, t), 1)));
+  return { c, s: E.binary("mul", t, c) };
+}
+
+/**
+ * Slices p and q of X along `axis` (1: rows, 2: columns) rotated: p ← c·p − s·q, q ← s·p + c·q.
+ * `index` holds the positions along that axis, shaped to broadcast against X.
+ */
+function rotatePair(X: Tensor, axis: 1 | 2, index: Tensor, p: number, q: number, c: Tensor, s: Tensor): Tensor {
+  const xp = M.select(X, axis, p);
+  const xq = M.select(X, axis, q);
+  const np = E.sub(E.binary("mul", c, xp), E.binary("mul", s, xq));
+  const nq = E.add(E.binary("mul", s, xp), E.binary("mul", c, xq));
+  return E.where(E.binary("eq", index, p), M.unsqueeze(np, axis), E.where(E.binary("eq", index, q), M.unsqueeze(nq, axis), X));
+}
+
 /**
  * Cyclic Jacobi on symmetric [B, n, n]: each rotation (p, q) is a batch of recorded row and
  * column updates with angle from the current entries, `t = 2·sgn(d)·a_pq / (|d| + √(d² + 4a_pq²))`
@@ -273,15 +306,8 @@ function jacobiCore(A: Tensor): { w: Tensor; V: Tensor } {
     const scale = hostValues(R.amax(E.unary("sqrt", R.sum(E.binary("mul", A, A), [1, 2])), 0));
     return scale ? n * epsilonOf(dtype) * scale[0]! : null;
   });
-  /** Rows p and q of X rotated: row p ← c·row p − s·row q, row q ← s·row p + c·row q. */
-  const rotateRows = (X: Tensor, p: number, q: number, c: Tensor, s: Tensor): Tensor => {
-    const rp = M.select(X, 1, p);
-    const rq = M.select(X, 1, q);
-    const np = E.sub(E.binary("mul", c, rp), E.binary("mul", s, rq));
-    const nq = E.add(E.binary("mul", s, rp), E.binary("mul", c, rq));
-    return E.where(E.binary("eq", rows, p), M.unsqueeze(np, 1), E.where(E.binary("eq", rows, q), M.unsqueeze(nq, 1), X));
-  };
-  const maxSweeps = 10 + 2 * Math.ceil(Math.log2(n));
+  const rotateRows = (X: Tensor, p: number, q: number, c: Tensor, s: Tensor): Tensor => rotatePair(X, 1, rows, p, q, c, s);
+  const maxSweeps = jacobiSweeps(n);
   let W = A;
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     if (tolerance !== null) {
@@ -292,12 +318,7 @@ function jacobiCore(A: Tensor): { w: Tensor; V: Tensor } {
       for (let q = p + 1; q < n; q++) {
         const apq = M.reshape(M.select(M.select(W, 1, p), 1, q), [b, 1]);
         const d = E.sub(M.reshape(M.select(M.select(W, 1, q), 1, q), [b, 1]), M.reshape(M.select(M.select(W, 1, p), 1, p), [b, 1]));
-        const r2 = E.add(E.binary("mul", d, d), E.binary("mul", E.binary("mul", apq, apq), 4));
-        const rotate = E.binary("gt", r2, 0);
-        const denominator = E.add(E.unary("abs", d), E.unary("sqrt", E.where(rotate, r2, 1)));
-        const t = E.where(rotate, E.div(E.binary("mul", E.binary("mul", apq, 2), signOf(d)), denominator), 0);
-        const c = E.div(1, E.unary("sqrt", E.add(E.binary("mul", t, t), 1)));
-        const s = E.binary("mul", t, c);
+        const { c, s } = jacobiRotation(apq, d);
         // W ← Jᵀ W J with J the rotation in the (p, q) plane; V ← V J.
         W = mT(rotateRows(mT(rotateRows(W, p, q, c, s)), p, q, c, s));
         V = mT(rotateRows(mT(V), p, q, c, s));
@@ -363,15 +384,8 @@ function oneSidedJacobi(A: Tensor): { G: Tensor; V: Tensor } {
   const columns = M.reshape(idx, [1, 1, n]);
   const offDiagonal = E.binary("ne", M.reshape(idx, [1, n, 1]), columns);
   const tolerance = n * epsilonOf(dtype);
-  /** Columns p and q of X rotated: col p ← c·col p − s·col q, col q ← s·col p + c·col q. */
-  const rotateColumns = (X: Tensor, p: number, q: number, c: Tensor, s: Tensor): Tensor => {
-    const cp = M.select(X, 2, p);
-    const cq = M.select(X, 2, q);
-    const np = E.sub(E.binary("mul", c, cp), E.binary("mul", s, cq));
-    const nq = E.add(E.binary("mul", s, cp), E.binary("mul", c, cq));
-    return E.where(E.binary("eq", columns, p), M.unsqueeze(np, 2), E.where(E.binary("eq", columns, q), M.unsqueeze(nq, 2), X));
-  };
-  const maxSweeps = 10 + 2 * Math.ceil(Math.log2(n));
+  const rotateColumns = (X: Tensor, p: number, q: number, c: Tensor, s: Tensor): Tensor => rotatePair(X, 2, columns, p, q, c, s);
+  const maxSweeps = jacobiSweeps(n);
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     const converged = withoutRecording(() => {
       const gram = R.sum(E.binary("mul", M.unsqueeze(G, 3), M.unsqueeze(G, 2)), 1); // [B, n, n]
@@ -389,13 +403,7 @@ function oneSidedJacobi(A: Tensor): { G: Tensor; V: Tensor } {
         const alpha = R.sum(E.binary("mul", gp, gp), 1, true); // [B, 1]
         const beta = R.sum(E.binary("mul", gq, gq), 1, true);
         const gamma = R.sum(E.binary("mul", gp, gq), 1, true);
-        const d = E.sub(beta, alpha);
-        const r2 = E.add(E.binary("mul", d, d), E.binary("mul", E.binary("mul", gamma, gamma), 4));
-        const rotate = E.binary("gt", r2, 0);
-        const denominator = E.add(E.unary("abs", d), E.unary("sqrt", E.where(rotate, r2, 1)));
-        const t = E.where(rotate, E.div(E.binary("mul", E.binary("mul", gamma, 2), signOf(d)), denominator), 0);
-        const c = E.div(1, E.unary("sqrt", E.add(E.binary("mul", t, t), 1))); // [B, 1]
-        const s = E.binary("mul", t, c);
+        const { c, s } = jacobiRotation(gamma, E.sub(beta, alpha)); // [B, 1] each
         G = rotateColumns(G, p, q, c, s);
         V = rotateColumns(V, p, q, c, s);
       }
